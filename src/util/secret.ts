@@ -1,0 +1,45 @@
+// A string that must never reach output: JSON, logs, util.inspect and template literals all see a mask.
+
+import { inspect } from 'node:util';
+
+export const MASK = '********';
+
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  /** The real value, for drivers, stdin and files that are meant to hold it. */
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return MASK;
+  }
+
+  toJSON(): string {
+    return MASK;
+  }
+
+  [inspect.custom](): string {
+    return `Secret(${MASK})`;
+  }
+}
+
+/** Masks a secret for evidence: keeps at most the first 2 characters of values of 12 or more characters. */
+export function maskValue(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  if (value.length < 12) return MASK;
+  return `${value.slice(0, 2)}${MASK}`;
+}
+
+/** Replaces every occurrence of each secret in text with the mask; longest secrets first. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  const sorted = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of sorted) out = out.split(secret).join(MASK);
+  return out;
+}
