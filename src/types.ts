@@ -126,6 +126,11 @@ export interface Context {
   now: () => Date;
   /** Whether this process runs as root (uid 0). */
   isRoot: boolean;
+  /**
+   * Results shared between steps within one run (e.g. the single walk of the app tree), keyed by name.
+   * Use `memo(ctx, key, compute)` from src/util/memo.ts.
+   */
+  shared: Map<string, Promise<unknown>>;
 }
 
 export interface ChoiceOption<T extends string = string> {
