@@ -33,6 +33,11 @@ export interface EnvEntry {
 
 export interface EnvDocument {
   readonly dialect: Dialect;
+  /**
+   * phpdotenv 5 only: the line of a double-quoted value that is never closed. phpdotenv ignores that line and
+   * every later one without an error; withValues() refuses to change such a file.
+   */
+  readonly unterminatedLine?: number;
   /** Effective value of a key under the dialect's duplicate rule, or undefined when absent. */
   get(key: string): string | undefined;
   has(key: string): boolean;
@@ -61,4 +66,5 @@ export interface ParseOptions {
 
 export { parseEnv } from './parse.js';
 export { encodeValue } from './encode.js';
-export { laravelEnv, envBool, phpBool } from './laravel.js';
+export { laravelEnv, envBool, phpBool, type LaravelValue } from './laravel.js';
+export { assertOnlyKeysChanged } from './verify.js';
