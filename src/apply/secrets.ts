@@ -1,0 +1,34 @@
+// Finds the secret values a preview, an error message or the manifest must never show.
+
+import type { Install } from '../types.js';
+import { Secret } from '../util/secret.js';
+
+/** `.env` keys whose values are secrets: any name containing PASSWORD, KEY, SECRET or TOKEN. */
+export function isSecretKey(key: string): boolean {
+  return /PASSWORD|KEY|SECRET|TOKEN/i.test(key);
+}
+
+/** Revealed values of every Secret inside a change, plan or any other plain data. */
+export function secretValuesIn(value: unknown, found: Set<string> = new Set(), seen = new Set<object>()): Set<string> {
+  if (value instanceof Secret) {
+    found.add(value.reveal());
+    return found;
+  }
+  if (typeof value !== 'object' || value === null || seen.has(value)) return found;
+  seen.add(value);
+  for (const item of Array.isArray(value) ? value : Object.values(value)) secretValuesIn(item, found, seen);
+  return found;
+}
+
+/** The install's own secrets: the DB password and every `.env` value under a secret-looking key. */
+export function installSecretValues(install: Pick<Install, 'db' | 'env'> | null | undefined): Set<string> {
+  const found = new Set<string>();
+  if (!install) return found;
+  if (install.db.password) found.add(install.db.password);
+  if (install.env) {
+    for (const entry of install.env.entries()) {
+      if (isSecretKey(entry.key) && entry.value) found.add(entry.value);
+    }
+  }
+  return found;
+}
