@@ -61,7 +61,7 @@ export function buildEdit(input: EditInput): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The new value text for a statement, keeping its quote style when the value is safe in it. */
+/** Renders the new value text for a statement, keeping its quote style when the value is safe in it. */
 function renderValue(statement: Statement, value: string, text: string, plainEncoding: boolean): string {
   const rest = text.slice(statement.valueEnd, statement.end);
   let encoded: string;
@@ -72,7 +72,7 @@ function renderValue(statement: Statement, value: string, text: string, plainEnc
 
   // An empty unquoted value followed by a comment would read the comment as the value in phpdotenv 2.
   if (encoded === '' && rest !== '') encoded = '""';
-  // A comment glued to the value (`KEY=a#note`, a comment only for 5.x) gets a space so that 2.x sees it too.
+  // A comment glued to the value (`KEY=a#note`, a comment only for 5.x) gets a space, so 2.x reads it as one too.
   if (rest.startsWith('#')) encoded += ' ';
   // A bare `KEY` line (phpdotenv 5 unsets the variable) becomes an assignment.
   return statement.kind === 'unset' ? `=${encoded}` : encoded;

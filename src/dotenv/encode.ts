@@ -53,8 +53,8 @@ export function isSafeUnquoted(value: string): boolean {
 }
 
 /**
- * Whether `'value'` reads back unchanged in both dialects: 5.x keeps single-quoted text literally, but 2.x
- * treats `\` as an escape there and trims; a `"` could make 5.x's multi-line check misread the line.
+ * Tells whether `'value'` reads back unchanged in both dialects. 5.x keeps single-quoted text literally, but
+ * 2.x treats `\` as an escape there and trims the value. A `"` could make 5.x's multi-line check misread the line.
  */
 export function isSafeSingleQuoted(value: string): boolean {
   return !/['"\\]/.test(value) && !TRIMMED_BY_PHPDOTENV2.test(value);

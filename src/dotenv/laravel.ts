@@ -1,4 +1,4 @@
-// What Laravel's env() makes of a value that phpdotenv has loaded.
+// Laravel's env() reading of a value that phpdotenv has loaded, and PHP's (bool) cast of it.
 
 import type { Dialect } from './index.js';
 
@@ -18,11 +18,11 @@ const KEYWORDS: Record<string, LaravelValue> = {
 
 /**
  * Maps a loaded value as env() does; undefined (variable not set) stays undefined, where env() returns its
- * default. Keywords are matched case-insensitively before any quote stripping. Then one pair of surrounding
- * quotes is removed: for 'phpdotenv5' (Cachet 3.x, Laravel 11+) as Illuminate\Support\Env::getOption does in
- * laravel/framework 12.x (a matching pair of `'` or `"` around a value without `\n`); for 'phpdotenv2'
- * (Cachet 2.x, Laravel 5.2 to 5.7) as the env() helper of Laravel 5 does (a pair of `"` around a value
- * longer than one character).
+ * default. Keywords are matched case-insensitively before any quote stripping, then one pair of surrounding
+ * quotes is removed. For 'phpdotenv5' (Cachet 3.x, Laravel 11+) that is a matching pair of `'` or `"` around a
+ * value without `\n`, as Illuminate\Support\Env::getOption does in laravel/framework 12.x. For 'phpdotenv2'
+ * (Cachet 2.x, Laravel 5.2 to 5.7) it is a pair of `"` around a value longer than one character, as the
+ * env() helper of Laravel 5 does.
  */
 export function laravelEnv(value: string | undefined, dialect: Dialect = 'phpdotenv5'): LaravelValue | undefined {
   if (value === undefined) return undefined;
@@ -46,8 +46,8 @@ export function phpBool(value: LaravelValue | undefined): boolean {
 }
 
 /**
- * What `(bool) env('KEY')` gives for a loaded value, as Cachet reads APP_DEBUG. So `off`, `no`, `yes` and `1`
- * are true; `false`, `(false)`, `0`, '', `null`, `empty` (any case) and an unset variable are false.
+ * Computes `(bool) env('KEY')` for a loaded value, as Cachet reads APP_DEBUG. So `off`, `no`, `yes` and `1`
+ * are true, while `false`, `(false)`, `0`, '', `null`, `empty` (any case) and an unset variable are false.
  */
 export function envBool(value: string | undefined, dialect: Dialect = 'phpdotenv5'): boolean {
   return phpBool(laravelEnv(value, dialect));

@@ -29,9 +29,9 @@ export function splitLines5(text: string, from: number): PhysicalLine[] {
 }
 
 /**
- * phpdotenv 2.6 reads lines with PHP's file() and `auto_detect_line_endings` on: when the first `\r` comes
- * before any `\n` and is not part of `\r\n`, lines end at `\r` only; otherwise they end at `\n`, and a `\r`
- * right before it is dropped. A lone `\r` elsewhere stays inside the line.
+ * Splits as phpdotenv 2.6 does, with PHP's file() and `auto_detect_line_endings` on. When the first `\r` comes
+ * before any `\n` and is not part of `\r\n`, lines end at `\r` only. Otherwise they end at `\n`, and a `\r`
+ * right before it is dropped. A lone `\r` elsewhere then stays inside the line.
  */
 export function splitLines2(text: string): PhysicalLine[] {
   const firstCr = text.indexOf('\r');
@@ -50,7 +50,7 @@ export function splitLines2(text: string): PhysicalLine[] {
   return lines;
 }
 
-/** The first line ending in the text, used for appended lines; `\n` when the text has none. */
+/** Returns the first line ending in the text (used for appended lines), or `\n` when the text has none. */
 export function detectLineEnding(text: string): string {
   const match = /\r\n|\n|\r/.exec(text);
   return match ? match[0] : '\n';

@@ -1,6 +1,6 @@
 // The phpdotenv 2 dialect (Cachet 2.x). Rules read from vlucas/phpdotenv v2.6.9, src/Loader.php and
 // src/Parser.php, loaded by Laravel 5 in immutable mode (Dotenv::load()). The text here is the file's bytes,
-// one char per byte, as PHP 2.x handles them; keys and values are decoded from UTF-8 at the end.
+// one char per byte, because phpdotenv 2 works on bytes. Keys and values are decoded from UTF-8 at the end.
 
 import { EnvParseError } from './index.js';
 import { splitLines2 } from './lines.js';
@@ -84,8 +84,8 @@ function parseValue(written: string, key: string, line: number): ParsedValue {
 }
 
 /**
- * Parser::parseQuotedValue(): both quote characters behave alike; a backslash escapes only the opening quote
- * character and itself (any other `\x` stays as written); the result is trimmed.
+ * Parser::parseQuotedValue(). Both quote characters behave alike. A backslash escapes only the opening quote
+ * character and itself, so any other `\x` stays as written. The result is trimmed.
  */
 function parseQuoted(written: string, key: string, line: number): ParsedValue {
   const quoteChar = written[0];

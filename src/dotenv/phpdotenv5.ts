@@ -197,7 +197,7 @@ function isSpaceToken(token: string): boolean {
   return isCSpace(token[0]);
 }
 
-/** The transducer of EntryParser::parseValue over the already trimmed value text. */
+/** Runs the transducer of EntryParser::parseValue over the already trimmed value text. */
 function scanValue(value: string, key: string, line: number): ScannedValue {
   const result: ScannedValue = { chars: '', variables: [], quote: 'none', length: 0 };
   if (value === '') return result;
@@ -207,7 +207,8 @@ function scanValue(value: string, key: string, line: number): ScannedValue {
   for (const { token, end } of tokens(value)) {
     const before = state;
     state = nextState(state, token, result, key, line, closedByQuote);
-    if (before === State.Initial) result.quote = token === "'" ? 'single' : token === '"' ? 'double' : 'none';
+    if (before === State.Initial && token === "'") result.quote = 'single';
+    if (before === State.Initial && token === '"') result.quote = 'double';
     if (before === State.SingleQuoted || before === State.DoubleQuoted) closedByQuote = state === State.Whitespace;
     // The written value ends at the last token consumed inside it; whitespace and comments after it are kept.
     if (isValueState(before) && isValueState(state)) result.length = end;
@@ -286,7 +287,7 @@ function escapeState(token: string, append: (chars: string) => void, key: string
 
 /**
  * Loader::load with Laravel's immutable repository: variables from the environment are never overwritten or
- * cleared, later lines overwrite earlier ones, a bare `KEY` clears it, and `${NAME}` sees both.
+ * cleared, later lines overwrite earlier ones, a bare `KEY` clears it, and `${NAME}` looks up both.
  */
 function load(parsed: ParsedEntry[], environment: Record<string, string>): Omit<ParseResult, 'unterminatedLine'> {
   const repository = new Map(Object.entries(environment));

@@ -1,4 +1,4 @@
-// What a dialect parser returns: every assignment with its place in the text, and the effective map.
+// The result of a dialect parser: every assignment with its place in the text, and the effective map.
 
 /** One assignment (`KEY=value`) or, in phpdotenv 5, one bare `KEY` line, which unsets the variable. */
 export interface Statement {

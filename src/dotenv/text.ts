@@ -1,4 +1,4 @@
-// Byte-level helpers: decoding the file the way each phpdotenv version sees it, with a map back to byte
+// Byte-level helpers: decoding the file the way each phpdotenv version reads it, with a map back to byte
 // offsets so that edits can keep every byte outside the rewritten values.
 
 import type { Dialect } from './index.js';

@@ -32,7 +32,7 @@ const TRICKY = [
   '\tCACHET_BEACON=true\t',
 ].join('\n');
 
-/** Splits into lines with their endings, so a diff sees changed line endings too. */
+/** Splits into lines with their endings, so a diff also reports changed line endings. */
 function lines(bytes: Buffer | string): string[] {
   return Buffer.from(bytes).toString('latin1').split(/(?<=\r\n|\n|\r(?!\n))/);
 }
