@@ -2,7 +2,7 @@
 // proper-lockfile holds the lock as a directory whose mtime it refreshes; beside it an owner file names
 // the process, so a lock left by a killed process is taken over at once instead of after the stale delay.
 
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { PreconditionError } from '../errors.js';
@@ -44,7 +44,10 @@ export async function acquireStateLock(stateDir: string, purpose: string): Promi
     if (owner === null || isAlive(owner.pid)) throw lockedError(stateDir, owner);
     // The holder died without releasing it (SIGKILL, power loss).
     // NOTE: two processes that both find the dead owner at the same instant can race here.
-    await lockfile.unlock(stateDir, { realpath: false, lockfilePath: lockPath(stateDir) }).catch(() => undefined);
+    // proper-lockfile only unlocks its own locks, so the dead holder's lock directory is removed here.
+    await rmdir(lockPath(stateDir)).catch((rmError: NodeJS.ErrnoException) => {
+      if (rmError.code !== 'ENOENT') throw rmError;
+    });
     try {
       release = await lockfile.lock(stateDir, options);
     } catch (retryError) {
