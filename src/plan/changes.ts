@@ -103,6 +103,12 @@ export interface RunSqlChange extends ChangeBase {
   statements: SqlStatement[];
   /** Statements that reverse these, run in order when the step rolls back. */
   undo: SqlStatement[];
+  /**
+   * Read-only query run before anything is recorded: apply stops with an ApplyError when it returns a
+   * row (the account to create already exists), so an undo never drops what this change did not create.
+   * After apply, verify expects it to return a row.
+   */
+  guard?: SqlStatement;
 }
 
 /** Logs in as an account and runs Cachet's kinds of query in a transaction that is rolled back. */
