@@ -48,6 +48,7 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
   else await reportUnfinishedRuns(options, say, style);
 
   const wizard = new WizardRun(options, io, ctx, style, say);
+  if (!io.interactive && !options.dryRun) await checkAnswersUpFront(steps, ctx, options);
   let cancelled = false;
   try {
     for (const [index, step] of steps.entries()) {
@@ -55,7 +56,11 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
       if (report.status === 'failed') break;
     }
   } catch (error) {
-    if (!(error instanceof CancelledError)) throw error;
+    if (!(error instanceof CancelledError)) {
+      // The steps applied so far stay applied; say how to undo them before the error is reported.
+      if (wizard.runId) io.stderr.write(`Run ${wizard.runId} changed the system before this error; to undo it: ${rollbackCommand(wizard.runId, options)}\n`);
+      throw error;
+    }
     cancelled = true;
   } finally {
     await wizard.finish();
@@ -67,10 +72,7 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
 
   say(renderSummaryTable(style, reports, options.failOn).join('\n'));
   if (cancelled) say(`\n${CANCELLED_MESSAGE}`);
-  if (wizard.runId) {
-    const stateDir = options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`;
-    say(`\nRun ${style('value', wizard.runId)}; to undo it: cachet-harden rollback ${wizard.runId}${stateDir}`);
-  }
+  if (wizard.runId) say(`\nRun ${style('value', wizard.runId)}; to undo it: ${rollbackCommand(wizard.runId, options)}`);
   if (options.json) {
     const document = wizardDocument({
       install: ctx.install,
@@ -204,12 +206,7 @@ class WizardRun {
   async #decide(step: Step, plan: Plan, previews: ChangePreview[], hasChoices: boolean): Promise<Decision | 'again'> {
     const action = this.options.answers?.[step.id]?.action;
     if (action === 'apply' || this.options.yes) return 'apply';
-    if (!this.#prompter) {
-      throw new UsageError(
-        `no answer for "${step.id}.action" (apply or skip) and no terminal to ask. ` +
-          `Set it in the answers file, e.g. {"${step.id}": {"action": "apply"}}, or pass --yes.`,
-      );
-    }
+    if (!this.#prompter) throw missingAction(step);
     for (;;) {
       const options = [
         { value: 'apply', label: `Apply these ${plan.changes.length} change(s)` },
@@ -288,6 +285,35 @@ function decideExitCode(reports: StepReport[], options: CliOptions, cancelled: b
   return remaining.some((finding) => atOrAbove(finding.severity, options.failOn)) ? 1 : 0;
 }
 
+/**
+ * Without a terminal, every answer must be known before the first change: bad input changes nothing.
+ * This resolves each step's choices and action for the findings seen now; a step whose choices change after
+ * an earlier step applied can still stop later with the same UsageError.
+ */
+async function checkAnswersUpFront(steps: Step[], ctx: Context, options: CliOptions): Promise<void> {
+  for (const step of steps) {
+    const answers = options.answers?.[step.id];
+    if (answers?.action === 'skip') continue;
+    const findings = await inspectStep(step, ctx);
+    if (findings.length === 0) continue;
+    const choices = step.choices?.(ctx, findings) ?? [];
+    await resolveChoices(step.id, choices, { answers, yes: options.yes, dryRun: false, prompter: null, say: () => undefined });
+    if (answers?.action !== 'apply' && !options.yes) throw missingAction(step);
+  }
+}
+
+function missingAction(step: Step): UsageError {
+  return new UsageError(
+    `no answer for "${step.id}.action" (apply or skip) and no terminal to ask. ` +
+      `Set it in the answers file, e.g. {"${step.id}": {"action": "apply"}}, or pass --yes.`,
+  );
+}
+
+function rollbackCommand(runId: string, options: CliOptions): string {
+  const stateDir = options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`;
+  return `cachet-harden rollback ${runId}${stateDir}`;
+}
+
 async function reportUnfinishedRuns(options: CliOptions, say: (text: string) => void, style: Styler): Promise<void> {
   let unfinished;
   try {
@@ -296,13 +322,12 @@ async function reportUnfinishedRuns(options: CliOptions, say: (text: string) => 
     // An unreadable state directory (not root) is reported when a run needs it.
     return;
   }
-  const stateDir = options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`;
   for (const run of unfinished) {
     say(
       style(
         'high',
         `  ! run ${run.runId} (started ${run.startedAt}) did not finish; its changes may be half applied. ` +
-          `Restore it with: cachet-harden rollback ${run.runId}${stateDir}`,
+          `Restore it with: ${rollbackCommand(run.runId, options)}`,
       ),
     );
   }
