@@ -13,12 +13,6 @@ interface HandlerModule {
   default?: ChangeHandler<never>;
 }
 
-// The database and probe handlers are written beside these by their adapters' authors; the specifiers sit
-// in variables so this registry builds before those files exist.
-const RUN_SQL = './run-sql.js';
-const DB_LOGIN = './db-login.js';
-const PROBE = './probe.js';
-
 const loaders: Record<ChangeKind, () => Promise<HandlerModule>> = {
   'write-file': () => import('./write-file.js'),
   'edit-env': () => import('./edit-env.js'),
@@ -26,9 +20,9 @@ const loaders: Record<ChangeKind, () => Promise<HandlerModule>> = {
   'set-owner': () => import('./set-owner.js'),
   quarantine: () => import('./quarantine.js'),
   'run-command': () => import('./run-command.js'),
-  'run-sql': () => import(RUN_SQL) as Promise<HandlerModule>,
-  'db-login': () => import(DB_LOGIN) as Promise<HandlerModule>,
-  probe: () => import(PROBE) as Promise<HandlerModule>,
+  'run-sql': () => import('./run-sql.js'),
+  'db-login': () => import('./db-login.js'),
+  probe: () => import('./probe.js'),
 };
 
 export function isChangeKind(kind: unknown): kind is ChangeKind {
