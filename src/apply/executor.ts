@@ -117,9 +117,7 @@ export class Executor {
       return { step, status: 'applied', applied: plan.changes.length };
     } catch (error) {
       const signal = error instanceof SignalStop ? error.signal : null;
-      const reason = signal
-        ? `stopped by ${signal}`
-        : redact(`${plan.changes[current]?.summary ?? step}: ${(error as Error).message}`, secrets);
+      const reason = signal ? `stopped by ${signal}` : redact(describeFailure(plan.changes[current], error), secrets);
       this.events.undoStarted?.({ step, reason, count: items.length });
       const undo = await undoInReverse(items, actx, secrets, (item) => this.events.undone?.(item));
       await this.journal.append({ type: 'step-undone', step, reason, undoErrors: undo.errors, at: this.ctx.now().toISOString() });
@@ -200,6 +198,13 @@ export async function applyPlans(ctx: Context, plans: Plan[], options: ExecutorO
     await executor.finish();
   }
   return { runId: executor.runId, runDir: executor.runDir, outcomes };
+}
+
+/** The failed change's summary and the error, without repeating a summary the handler already gave. */
+function describeFailure(change: Change | undefined, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!change || message.startsWith(change.summary)) return message;
+  return `${change.summary}: ${message}`;
 }
 
 /**

@@ -92,6 +92,13 @@ describe('edit-env handler', () => {
     expect(readFileSync(envPath, 'utf8')).toContain('APP_DEBUG=true');
   });
 
+  it('applies and verifies when the file matches the planned hash', async () => {
+    const planned = change([{ key: 'APP_DEBUG', value: 'false' }], { expectSha256: sha256(readFileSync(envPath)) });
+    await handler.apply(planned, h.actx);
+    await handler.verify(planned, h.actx);
+    expect(readFileSync(envPath, 'utf8')).toContain('APP_DEBUG=false\n');
+  });
+
   it('refuses a value with a newline', async () => {
     const planned = change([{ key: 'MAIL_NAME', value: 'a\nAPP_DEBUG=true' }]);
     await expect(handler.apply(planned, h.actx)).rejects.toBeInstanceOf(PreconditionError);
