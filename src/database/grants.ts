@@ -110,7 +110,9 @@ export function summariseMysqlGrants(lines: string[], database: string): MysqlGr
 
     if (grant.level === 'role') summary.roles.push(...privileges);
     else if (grant.level === 'global') summary.global.push(...privileges.filter((privilege) => privilege !== 'USAGE'));
-    else if (grant.database === database && !grant.wildcard && grant.level !== 'routine' && grant.level !== 'proxy') {
+    // An unescaped `_` makes the grant a pattern that also matches similar names; it still covers Cachet's
+    // database, which is what the privilege check is about.
+    else if (grant.database === database && grant.level !== 'routine' && grant.level !== 'proxy') {
       for (const privilege of privileges) summary.onDatabase.add(privilege);
     } else if (grant.level !== 'proxy' || privileges.length > 0) {
       summary.elsewhere.push(line);
