@@ -94,6 +94,8 @@ export interface RunOptions {
   probeUrl: string | null;
   stateDir: string;
   nginxConf: string | null;
+  /** nginx `-p` prefix for a self-contained config (relative paths in it start there); null for the default. */
+  nginxPrefix?: string | null;
   apacheConf: string | null;
   /** Extra PHP-FPM pool directories to read (web user, repeated secrets). */
   fpmPoolDirs: string[] | null;
