@@ -132,7 +132,7 @@ export function writableTarget(
     if (WRITABLE_TOPS.has(entry.rel) || mode & OTHERS_WRITE) mode &= ~0o007;
     mode = (mode & 0o2777) | 0o700;
   } else if (entry.type === 'file') {
-    if (entry.rel === CONFIG_CACHE) mode = (mode & 0o660) | 0o600;
+    if (entry.rel === CONFIG_CACHE) mode = (mode & 0o640) | 0o600;
     else if (mode & (OTHERS_WRITE | ANY_EXEC)) mode = (mode & 0o660) | 0o600;
     else mode = (mode & 0o666) | 0o600;
   }
