@@ -1,6 +1,6 @@
-// The executor: applies the plans of the selected steps as one run. For each change it records the undo
-// first, applies, then verifies; when any change of a step fails, everything that step changed is undone in
-// strict reverse order and the run stops. SIGINT/SIGTERM during a step runs the same undo once.
+// The executor applies the plans of the selected steps as one run. For each change it records the undo,
+// applies the change, then verifies it. When any change of a step fails, everything that step changed is
+// undone in strict reverse order and the run stops. SIGINT/SIGTERM during a step runs the same undo once.
 
 import type { ApplyContext, UndoRecord } from './types.js';
 import type { Change } from '../plan/changes.js';
@@ -30,7 +30,7 @@ export type StepOutcome =
   | {
       step: StepId;
       status: 'failed';
-      /** What failed, secrets masked. */
+      /** Description of the failure, with secrets masked. */
       error: string;
       /** 2 when the system was not in a state to work on (nothing applied), else 3. */
       exitCode: number;
@@ -146,11 +146,6 @@ export class Executor {
     } finally {
       await this.release();
     }
-  }
-
-  /** Whether any step of this run left changes in place (so `rollback` has something to restore). */
-  hasAppliedChanges(): boolean {
-    return this.journal.manifest.entries.some((entry) => entry.type === 'step-applied');
   }
 
   #listenForSignals(): () => void {

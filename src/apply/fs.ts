@@ -57,7 +57,7 @@ export async function resolveWriteTarget(path: string): Promise<string> {
   return join(dir, basename(path));
 }
 
-/** The owner, group and permission bits of a file (following symlinks), or null when it does not exist. */
+/** Reads the owner, group and permission bits of a file (following symlinks); null when it does not exist. */
 export async function readAttributes(path: string): Promise<FileAttributes | null> {
   try {
     const info = await stat(path);
@@ -133,7 +133,7 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The directories `makeDirectories(dir)` would create, outermost first. */
+/** Lists the directories `makeDirectories(dir)` would create, outermost first. */
 export async function findMissingDirectories(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let current = resolve(dir);
@@ -176,7 +176,7 @@ export function sha256(data: string | Buffer): string {
 }
 
 /**
- * Moves a file, directory or symlink. Within one file system this is a rename; across file systems
+ * Moves a file, directory or symlink. Within one file system this is a rename. Across file systems
  * (EXDEV) the tree is copied with owners, modes and times, then the source is removed.
  */
 export async function moveEntry(from: string, to: string): Promise<void> {

@@ -1,6 +1,6 @@
 // The state-directory lock that keeps two runs (or a run and a rollback) from interleaving their changes.
-// proper-lockfile holds the lock as a directory whose mtime it refreshes; beside it an owner file names
-// the process, so a lock left by a killed process is taken over at once instead of after the stale delay.
+// proper-lockfile keeps the lock as a directory whose mtime it refreshes. An owner file beside it names the
+// process, so a lock left by a killed process is taken over at once instead of after the stale delay.
 
 import { readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';

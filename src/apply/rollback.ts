@@ -102,7 +102,7 @@ async function restore(
   return result;
 }
 
-/** The newest run with changes still in place, or the newest rolled-back one (which then fails clearly). */
+/** Picks the newest run with changes still in place, or a newer rolled-back one, which the caller then rejects. */
 async function pickDefaultRun(stateDir: string): Promise<string> {
   const ids = await listRunIds(stateDir);
   for (const id of [...ids].reverse()) {

@@ -3,12 +3,12 @@
 import type { Install } from '../types.js';
 import { Secret } from '../util/secret.js';
 
-/** `.env` keys whose values are secrets: any name containing PASSWORD, KEY, SECRET or TOKEN. */
+/** Tells whether a `.env` key holds a secret: any name containing PASSWORD, KEY, SECRET or TOKEN. */
 export function isSecretKey(key: string): boolean {
   return /PASSWORD|KEY|SECRET|TOKEN/i.test(key);
 }
 
-/** Revealed values of every Secret inside a change, plan or any other plain data. */
+/** Collects the revealed values of every Secret inside a change, plan or any other plain data. */
 export function secretValuesIn(value: unknown, found: Set<string> = new Set(), seen = new Set<object>()): Set<string> {
   if (value instanceof Secret) {
     found.add(value.reveal());

@@ -43,7 +43,7 @@ export async function runRollback(runId: string | null, options: CliOptions, io:
 }
 
 /**
- * A Context for undo handlers, which use only exec, isRoot, env and the clock. The install fields are
+ * Builds a Context for undo handlers, which use only exec, isRoot, env and the clock. The install fields are
  * placeholders because reading the real install could fail on the very breakage being rolled back.
  */
 function rollbackContext(options: CliOptions): Context {

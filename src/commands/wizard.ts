@@ -1,4 +1,4 @@
-// `cachet-harden` (the wizard): for each selected step, inspect, show the findings, answer the step's
+// `cachet-harden` (the wizard): for each selected step, inspect, show the findings, resolve the step's
 // choices, plan, show the exact changes, ask, apply through the executor, verify and show what remains.
 // `--dry-run` is one branch here: the plan is rendered instead of applied, and nothing is written.
 
@@ -29,8 +29,9 @@ import {
 type Decision = 'apply' | 'skip';
 
 export async function runWizard(options: CliOptions, io: Io): Promise<number> {
-  // With --json, stdout carries only the document; human text goes to stderr when someone is watching.
-  const human = options.json ? (io.interactive ? io.stderr : null) : io.stdout;
+  // With --json, stdout carries only the document, and human text goes to stderr when a person is watching.
+  let human: Io['stdout'] | null = io.stdout;
+  if (options.json) human = io.interactive ? io.stderr : null;
   const style = createStyler(options.color && !options.json);
   const say = (text = ''): void => {
     human?.write(`${text}\n`);
@@ -57,7 +58,7 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
     }
   } catch (error) {
     if (!(error instanceof CancelledError)) {
-      // The steps applied so far stay applied; say how to undo them before the error is reported.
+      // The steps applied so far stay applied, so print how to undo them before the error is reported.
       if (wizard.runId) io.stderr.write(`Run ${wizard.runId} changed the system before this error; to undo it: ${rollbackCommand(wizard.runId, options)}\n`);
       throw error;
     }

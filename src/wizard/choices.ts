@@ -18,7 +18,7 @@ export interface ChoiceMode {
 
 export interface ResolvedChoices {
   values: Choices;
-  /** Keys a dry run took the recommended value for, because nobody could be asked. */
+  /** Keys a dry run took the recommended value for, because no terminal was there to ask. */
   assumed: string[];
 }
 
@@ -104,8 +104,9 @@ function missingAnswer(step: StepId, choice: Choice): UsageError {
     const sample = type === 'confirm' ? 'yes' : (choice.recommended ?? choice.options[0]?.value ?? '...');
     example = `{"${step}": {"${choice.key}": "${sample}"}}`;
   }
-  const allowed =
-    type === 'select' ? ` (one of ${choice.options.map((option) => option.value).join(', ')})` : type === 'confirm' ? ' (yes or no)' : '';
+  let allowed = '';
+  if (type === 'select') allowed = ` (one of ${choice.options.map((option) => option.value).join(', ')})`;
+  if (type === 'confirm') allowed = ' (yes or no)';
   const yes = choice.recommended !== undefined ? ', or pass --yes to take the recommended value' : '';
   return new UsageError(
     `no answer for "${step}.${choice.key}"${allowed}: ${choice.message} ` +

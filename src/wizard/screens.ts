@@ -1,4 +1,4 @@
-// What the wizard prints between prompts: step headers, outcomes, the summary table and the JSON document.
+// Text the wizard prints between prompts (step headers, outcomes, the summary table) and its JSON document.
 
 import type { StepOutcome } from '../apply/executor.js';
 import type { ChangePreview } from '../report/preview.js';
@@ -89,7 +89,7 @@ export interface WizardDocumentInput {
   cancelled: boolean;
 }
 
-/** The `--json` document: one object on stdout, secrets masked like every other output. */
+/** Builds the `--json` document: one object for stdout, with secrets masked like every other output. */
 export function wizardDocument(input: WizardDocumentInput): Record<string, unknown> {
   return {
     tool: 'cachet-harden',

@@ -1,5 +1,5 @@
 // edit-env: sets keys in a `.env` through the lossless editor. The file is read again at apply time and
-// parsed with the install's dialect; a file that does not parse is never written, and the re-parsed result
+// parsed with the install's dialect. A file that does not parse is never written, and the re-parsed result
 // may differ from the original only in the keys being set.
 
 import { readFile } from 'node:fs/promises';
@@ -119,8 +119,11 @@ function isSecret(assignment: EnvAssignment): boolean {
 /** `KEY: old → new`, with both sides masked for secret keys and Secret values. */
 export function describeAssignment(assignment: EnvAssignment, current: string | undefined): string {
   const secret = isSecret(assignment);
-  const before = current === undefined ? '(not set)' : secret ? maskValue(current) : showValue(current);
-  const after = assignment.value instanceof Secret ? MASK : secret ? maskValue(assignment.value) : showValue(assignment.value);
+  let before = '(not set)';
+  if (current !== undefined) before = secret ? maskValue(current) : showValue(current);
+  let after: string;
+  if (assignment.value instanceof Secret) after = MASK;
+  else after = secret ? maskValue(assignment.value) : showValue(assignment.value);
   const unchanged = current === plainValue(assignment) ? '  (already set)' : '';
   return `${assignment.key}: ${before} → ${after}${unchanged}`;
 }

@@ -30,12 +30,12 @@ export function owner(uid: number, gid: number): string {
   return ownerDisplay(uid, gid);
 }
 
-/** Secrets of the install that any preview line must hide, whatever the change declares. */
+/** Collects the install's secrets, which every preview line hides whatever the change declares. */
 export function contextSecrets(ctx: Pick<Context, 'install'> | null | undefined): Set<string> {
   return installSecretValues(ctx?.install);
 }
 
-/** Warnings about replacing `target` by rename: hard links that keep the old content. */
+/** Warns when replacing `target` by rename would leave its other hard links with the old content. */
 export async function linkWarnings(target: string): Promise<string[]> {
   const links = await linkCount(target);
   if (links === null || links <= 1) return [];
@@ -44,7 +44,7 @@ export async function linkWarnings(target: string): Promise<string[]> {
   ];
 }
 
-/** "path" or "path → target" when path is a symlink. */
+/** Describes `path`, naming the target that is written when `path` is a symlink. */
 export async function describeTarget(path: string, target: string): Promise<string> {
   try {
     if ((await lstat(path)).isSymbolicLink()) return `${path} (symlink to ${target}; the target is written)`;

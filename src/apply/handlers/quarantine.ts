@@ -51,7 +51,7 @@ export const handler: ChangeHandler<QuarantineChange> = {
   },
 };
 
-/** The path inside quarantine/: relative to the app root when inside it, else under outside-app-root/. */
+/** Returns the path inside quarantine/: relative to the app root when inside it, else under outside-app-root/. */
 export function quarantineName(path: string, install: Pick<Install, 'root' | 'realRoot'> | null | undefined): string {
   for (const root of [install?.realRoot, install?.root]) {
     if (!root) continue;

@@ -19,7 +19,9 @@ export const handler: ChangeHandler<SetModeChange> = {
     const lines: string[] = [];
     for (const target of change.targets) {
       const current = await currentMode(target.path);
-      const note = current === null ? '  ! missing' : current !== target.from ? `  ! now ${octal(current)}` : '';
+      let note = '';
+      if (current === null) note = '  ! missing';
+      else if (current !== target.from) note = `  ! now ${octal(current)}`;
       lines.push(`  chmod ${target.path}: ${octal(target.from)} → ${octal(target.to)}${note}`);
     }
     return lines;

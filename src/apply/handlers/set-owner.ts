@@ -20,7 +20,9 @@ export const handler: ChangeHandler<SetOwnerChange> = {
     for (const target of change.targets) {
       const current = await currentOwner(target.path);
       const changed = current !== null && (current.uid !== target.from.uid || current.gid !== target.from.gid);
-      const note = current === null ? '  ! missing' : changed ? `  ! now ${owner(current.uid, current.gid)}` : '';
+      let note = '';
+      if (current === null) note = '  ! missing';
+      else if (changed) note = `  ! now ${owner(current.uid, current.gid)}`;
       lines.push(`  chown ${target.path}: ${target.from.display} → ${target.to.display}${note}`);
     }
     return lines;

@@ -81,7 +81,7 @@ async function readIfPresent(path: string): Promise<Buffer | null> {
   }
 }
 
-/** Why the file no longer matches the plan (`expectSha256`), or null when it does or nothing was expected. */
+/** Returns why the file no longer matches `expectSha256`, or null when it matches or nothing was expected. */
 function staleReason(change: WriteFileChange, current: Buffer | null): string | null {
   if (change.expectSha256 === undefined) return null;
   if (change.expectSha256 === null) return current === null ? null : `${change.path} was created since the plan was made`;

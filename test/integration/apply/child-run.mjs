@@ -1,7 +1,7 @@
 // Runs the built executor in its own process so a test can kill or signal it mid-run.
 // Usage: node child-run.mjs <root> <stateDir> <marker>
 // Plan of one step: chmod .env 0600, rewrite config/app.php, then a command that creates <marker> and
-// sleeps, so the parent knows two changes are recorded and applied when the marker appears.
+// sleeps, so two changes are recorded and applied once the marker appears.
 
 import { join } from 'node:path';
 

@@ -104,7 +104,8 @@ describe('executor', () => {
     };
     const [outcome] = (await applyPlans(ctx, [plan], { stateDir })).outcomes;
     expect(outcome?.status).toBe('failed');
-    expect(outcome?.status === 'failed' && outcome.error).toMatch(/exited with status 2:\nsyntax error in line 3/);
+    if (outcome?.status !== 'failed') return;
+    expect(outcome.error).toMatch(/exited with status 2:\nsyntax error in line 3/);
     expect(statSync(env).mode & 0o7777).toBe(0o644);
   });
 
