@@ -2,7 +2,7 @@
 // backed by MariaDB, both started here from temporary directories on 127.0.0.1. Each measured run gets a
 // fresh stack, then the same command runs again, when there is nothing left to change.
 
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -11,13 +11,19 @@ import { makeStackDir, missingServerBinaries, removeStackDir, startMariaDb, star
 
 export const STEP_IDS = ['web', 'files', 'storage', 'database', 'app'];
 
+/**
+ * Choices that `--yes` alone cannot make, passed with `--answers` as an unattended run would pass them. `locked`
+ * is the files step's safer profile (root owns `.env`, the web group reads it).
+ */
+export const BENCH_ANSWERS = { files: { profile: 'locked' } };
+
 /** Lists the compiled modules a full apply needs that are missing, so the apply rows wait for them instead of failing. */
 export function missingApplyModules(distDir) {
   const needed = ['commands/wizard.js', ...STEP_IDS.map((id) => `steps/${id}.js`)];
   return needed.filter((file) => !existsSync(join(distDir, file)));
 }
 
-async function buildStack({ distDir, benchTmp }) {
+export async function buildStack({ distDir, benchTmp }) {
   const dir = makeStackDir('cachet-bench-stack-');
   const app = join(dir, 'cachet');
   const state = join(dir, 'state');
@@ -43,10 +49,13 @@ async function buildStack({ distDir, benchTmp }) {
     removeStackDir(dir);
     throw error;
   }
+  const answers = join(dir, 'answers.json');
+  writeFileSync(answers, `${JSON.stringify(BENCH_ANSWERS, null, 2)}\n`);
   return {
     dir,
     app,
     state,
+    answers,
     nginx,
     db,
     async stop() {
@@ -95,6 +104,8 @@ function applyArgv({ node, cli, stack, only }) {
     cli,
     '--yes',
     '--json',
+    '--answers',
+    stack.answers,
     '--path',
     stack.app,
     '--nginx-conf',
@@ -116,6 +127,7 @@ function displayArgv(argv, stack, repoRoot) {
         .replace(stack.app, '<stack>/cachet')
         .replace(stack.nginx.conf, '<stack>/nginx/nginx.conf')
         .replace(stack.state, '<stack>/state')
+        .replace(stack.answers, '<stack>/answers.json')
         .replace(String(stack.nginx.port), '<port>'),
     )
     .join(' ');
@@ -143,16 +155,35 @@ function parseJson(text) {
   }
 }
 
+/**
+ * Reduces one run to its time, exit code, change counts and error. Exit 1 still counts as completed: with --yes, findings that need the operator (an
+ * upgrade, say) remain and set it. 2, 3 and anything else is a failure.
+ */
 function outcome(run) {
   const report = parseJson(run.stdout);
-  const ok = run.status === 0;
+  const ok = (run.status === 0 || run.status === 1) && report !== null;
+  const steps = Array.isArray(report?.steps) ? report.steps : [];
   return {
     ms: run.ms,
     status: run.status,
     ok,
-    error: ok ? null : firstLine(run.stderr) || firstLine(run.stdout) || `exit ${run.status ?? run.signal}`,
+    error: ok ? null : errorOf(run, steps),
+    changes: steps.reduce((sum, step) => sum + (step.changes?.length ?? 0), 0),
+    remaining: steps.reduce((sum, step) => sum + (step.remaining?.length ?? 0), 0),
+    steps: steps.map((step) => `${step.id} ${step.status} (${step.changes?.length ?? 0} changes, ${step.remaining?.length ?? 0} remaining)`),
     report,
   };
+}
+
+/** Returns why a run failed: a failed step's error from the JSON report, else the first line of stderr. */
+function errorOf(run, steps) {
+  const failed = steps.find((step) => step.error);
+  if (failed) return `${failed.id}: ${failed.error}`;
+  const lines = String(run.stderr ?? '').trim().split('\n');
+  // An internal error prints a generic first line; the exception's message follows on the next.
+  let message = lines[0];
+  if (/internal error/.test(message ?? '')) message = lines.slice(0, 2).join(' ');
+  return message || `exit ${run.status ?? run.signal}`;
 }
 
 /** Times `nginx -s reload` on a running stack: the part of the web step that is the server's own. */
@@ -166,12 +197,22 @@ function measureReload(stack, times) {
   return median(samples);
 }
 
+/** Times the wizard with no step selected (`--only app --skip app`): it detects the install and reports. */
+function measureBaseline(argv, env, times) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const run = timeRun([...argv, '--skip', 'app'], { env });
+    if (run.status === 0) samples.push(run.ms);
+  }
+  return samples.length ? median(samples) : null;
+}
+
 /**
  * Full runs (`repeats` fresh stacks, first and second run each) and one `--only <step>` pair per step on
- * its own fresh stack. Per-step time = the `--only` run minus the CLI's start-up (`check` on the typical
- * tree, measured in the start-up section), minus one `nginx -s reload` for the web step.
+ * its own fresh stack. Per-step time = the `--only` run minus the wizard's fixed cost (a run with no step
+ * selected: start-up, detection and the JSON report), minus one `nginx -s reload` for the web step.
  */
-export async function runApply({ node, cli, distDir, benchTmp, env, repeats, startupMs, repoRoot, log }) {
+export async function runApply({ node, cli, distDir, benchTmp, env, repeats, repoRoot, log }) {
   const missingBinaries = missingServerBinaries();
   if (missingBinaries.length) {
     return { skipped: `server binaries not found: ${missingBinaries.join(', ')} (install nginx and mariadb-server)` };
@@ -181,6 +222,7 @@ export async function runApply({ node, cli, distDir, benchTmp, env, repeats, sta
   const full = [];
   let command = null;
   let reloadMs = null;
+  let baselineMs = null;
   if (missingModules.includes('commands/wizard.js')) {
     return { skipped: 'the wizard (dist/commands/wizard.js) is not built yet', missingModules };
   }
@@ -193,6 +235,7 @@ export async function runApply({ node, cli, distDir, benchTmp, env, repeats, sta
       const first = outcome(timeRun(argv, { env }));
       const second = outcome(timeRun(argv, { env }));
       reloadMs ??= measureReload(stack, 5);
+      baselineMs ??= measureBaseline(applyArgv({ node, cli, stack, only: 'app' }), env, 5);
       full.push({ first, second, firstTimings: stepTimingsOf(first.report), secondTimings: stepTimingsOf(second.report) });
     } finally {
       await stack.stop();
@@ -211,7 +254,7 @@ export async function runApply({ node, cli, distDir, benchTmp, env, repeats, sta
       const argv = applyArgv({ node, cli, stack, only: id });
       const first = outcome(timeRun(argv, { env }));
       const second = outcome(timeRun(argv, { env }));
-      const overhead = startupMs + (id === 'web' ? reloadMs ?? 0 : 0);
+      const overhead = (baselineMs ?? 0) + (id === 'web' ? reloadMs ?? 0 : 0);
       perStep.push({
         id,
         command: displayArgv(argv, stack, repoRoot),
@@ -233,7 +276,7 @@ export async function runApply({ node, cli, distDir, benchTmp, env, repeats, sta
     command,
     repeats,
     reloadMs,
-    startupMs,
+    baselineMs,
     full,
     firstMedianMs: summarize('first'),
     secondMedianMs: summarize('second'),

@@ -2,10 +2,13 @@
 
 import { relative } from 'node:path';
 
+import { BENCH_ANSWERS } from './apply.js';
 import { STARTUP_GOAL_RATIO } from './startup.js';
 import { shellAuditDisplay } from './shell-floor.js';
 
 const ms = (value) => (value == null ? 'n/a' : `${value.toFixed(0)} ms`);
+// A net time below zero means the step cost less than the run-to-run noise of the baseline.
+const netMs = (value) => (value != null && value < 0 ? '~0 (below noise)' : ms(value));
 const seconds = (value) => (value == null ? 'n/a' : `${(value / 1000).toFixed(2)} s`);
 const mib = (value) => (value == null ? 'n/a' : `${value.toFixed(0)} MiB`);
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
@@ -75,11 +78,13 @@ function collectGoals(results) {
   if (results.apply) {
     const apply = results.apply;
     const ok = !apply.skipped && apply.firstMedianMs != null;
+    const runs = apply.full ?? [];
+    const completed = runs.length > 0 && runs.every((run) => run.first.ok && run.second.ok);
     goals.push({
       text: 'full `--yes` apply on nginx + MariaDB completes, and a second run changes nothing',
       value: ok ? `${seconds(apply.firstMedianMs)} then ${seconds(apply.secondMedianMs)}` : null,
-      met: ok ? apply.full.every((run) => run.first.ok && run.second.ok) : null,
-      why: apply.skipped ?? (ok ? null : firstError(apply)),
+      met: ok ? completed && runs.every((run) => run.second.changes === 0) : null,
+      why: apply.skipped ?? (completed ? null : firstError(apply)),
     });
   }
   return goals;
@@ -174,16 +179,22 @@ function renderApply(push, results) {
     return;
   }
   push(
-    `Each run gets a fresh stack in a temporary directory: nginx 1 worker on 127.0.0.1 serving <stack>/cachet/public, MariaDB on 127.0.0.1 and a unix socket, and a Cachet 2.x tree with the usual mistakes whose \`.env\` uses the \`homestead\`/\`secret\` account holding ALL PRIVILEGES. The stack's start and stop are not timed. ${apply.repeats} stack(s) for the full run; the second run repeats the same command when there is nothing left to change.`,
+    `Each run gets a fresh stack in a temporary directory: nginx 1 worker on 127.0.0.1 serving <stack>/cachet/public, MariaDB on 127.0.0.1 and a unix socket, and a Cachet 2.x tree with the usual mistakes whose \`.env\` uses the \`homestead\`/\`secret\` account holding ALL PRIVILEGES. The answers file sets only what \`--yes\` cannot choose: \`${JSON.stringify(BENCH_ANSWERS)}\`. The stack's start and stop are not timed. ${apply.repeats} stack(s) for the full run; the second run repeats the same command when there is nothing left to change.`,
     '',
     `Command: \`${apply.command}\``,
     '',
   );
-  push('| Run | Median wall time | Runs that exited 0 | First error |', '|---|---|---|---|');
-  const first = apply.full.map((run) => run.first);
-  const second = apply.full.map((run) => run.second);
-  push(`| first (changes applied) | ${seconds(apply.firstMedianMs)} | ${first.filter((run) => run.ok).length}/${first.length} | ${first.find((run) => !run.ok)?.error ?? ''} |`);
-  push(`| second (nothing to change) | ${seconds(apply.secondMedianMs)} | ${second.filter((run) => run.ok).length}/${second.length} | ${second.find((run) => !run.ok)?.error ?? ''} |`);
+  push('| Run | Median wall time | Completed (exit 0 or 1) | Changes applied | Findings remaining | Steps (first stack) | First error |', '|---|---|---|---|---|---|---|');
+  for (const [label, key, median] of [
+    ['first (changes applied)', 'first', apply.firstMedianMs],
+    ['second (nothing to change)', 'second', apply.secondMedianMs],
+  ]) {
+    const runs = apply.full.map((run) => run[key]);
+    const okRuns = runs.filter((run) => run.ok);
+    push(
+      `| ${label} | ${seconds(median)} | ${okRuns.length}/${runs.length} | ${runs.map((run) => run.changes).join(', ')} | ${runs.map((run) => run.remaining).join(', ')} | ${runs[0]?.steps.join('; ') ?? ''} | ${runs.find((run) => !run.ok)?.error ?? ''} |`,
+    );
+  }
   push('');
 
   const timings = apply.full.find((run) => run.firstTimings)?.firstTimings;
@@ -195,20 +206,19 @@ function renderApply(push, results) {
     push('');
   }
   push(
-    `The JSON report carries no per-step times${timings ? ' in older builds' : ''}, so each step also ran alone (\`--only <step>\`, same options) on its own fresh stack. Net time = wall time minus the CLI start-up (${ms(apply.startupMs)}, the median of \`check\` in section 1), and for web also minus one \`nginx -s reload\` (${ms(apply.reloadMs)}, median of 5 on the stack; the command returns once the signal is sent). These are estimates: a step alone also pays for install detection and its own module loading.`,
+    `The JSON report carries no per-step times${timings ? ' in older builds' : ''}, so each step also ran alone (\`--only <step>\`, same options) on its own fresh stack. Net time = wall time minus the wizard's fixed cost (${ms(apply.baselineMs)}: the median of 5 runs with no step selected, \`--only app --skip app\`, which start Node, load the CLI, detect the install and print the report), and for web also minus one \`nginx -s reload\` (${ms(apply.reloadMs)}, median of 5 on the stack; the command returns once the signal is sent). Net times are estimates: each step loads its own modules, which a full run shares.`,
     '',
   );
-  push('| Step | First run wall | First run net | Second run wall | Second run net | Exit codes | Error |', '|---|---|---|---|---|---|---|');
+  push('| Step | First run wall | First run net | Second run wall | Second run net | Exit codes | Changes (first, second) | Error |', '|---|---|---|---|---|---|---|---|');
   for (const step of apply.perStep) {
     if (step.skipped) {
-      push(`| ${step.id} | not measured yet: ${step.skipped} | | | | | |`);
+      push(`| ${step.id} | not measured yet: ${step.skipped} | | | | | | |`);
       continue;
     }
     const error = step.first.error ?? step.second.error ?? '';
-    push(`| ${step.id} | ${ms(step.first.ms)} | ${ms(step.firstNetMs)} | ${ms(step.second.ms)} | ${ms(step.secondNetMs)} | ${step.first.status}, ${step.second.status} | ${error} |`);
+    push(`| ${step.id} | ${ms(step.first.ms)} | ${netMs(step.firstNetMs)} | ${ms(step.second.ms)} | ${netMs(step.secondNetMs)} | ${step.first.status}, ${step.second.status} | ${step.first.changes}, ${step.second.changes} | ${error} |`);
   }
   push('');
-  if (apply.note) push(`Note: ${apply.note}.`, '');
 }
 
 function renderShell(push) {

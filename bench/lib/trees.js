@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** Bump when the layout below changes, so stale trees are rebuilt instead of reused. */
-export const TREE_RECIPE = 3;
+export const TREE_RECIPE = 4;
 
 /** Files outside storage/ that every scale tree has, whatever its size. */
 export const FIXED_PUBLIC_ASSETS = 5000;
@@ -32,7 +32,7 @@ async function loadTreeBuilder(distDir) {
   return buildCachetTree;
 }
 
-/** The numeric uid and gid of www-data when it exists and we may chown to it; null otherwise. */
+/** Returns the numeric uid and gid of www-data when it exists and we may chown to it; null otherwise. */
 export function webOwner() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
   const uid = spawnSync('id', ['-u', 'www-data'], { encoding: 'utf8' });
@@ -55,7 +55,7 @@ function markCurrent(dir, spec, stats) {
   writeFileSync(`${dir}.json`, `${JSON.stringify({ spec, ...stats }, null, 2)}\n`);
 }
 
-/** The small tree used for start-up: the demo install with its usual mistakes (Cachet 2.x). */
+/** Builds (or reuses) the small tree used for start-up: the demo install with its usual mistakes (Cachet 2.x). */
 export async function ensureTypicalTree({ benchTmp, distDir }) {
   const dir = treeDir(benchTmp, 'typical');
   const spec = { recipe: TREE_RECIPE, kind: 'typical', line: '2.x', mistakes: true };
@@ -68,9 +68,9 @@ export async function ensureTypicalTree({ benchTmp, distDir }) {
 }
 
 /**
- * A clean Cachet 2.x install with `storageFiles` files under storage/framework/, 5k public assets and
- * 8k vendor files. Writable areas belong to www-data (when we are root), as on a working install, so the
- * tree holds no finding per file: this measures the walk, not the report.
+ * Builds (or reuses) a clean Cachet 2.x install with `storageFiles` files under storage/framework/, 5k public assets and
+ * 8k vendor files. Writable areas belong to www-data (when we are root), as on a working install. Files
+ * keep the 0644 that Laravel's writes get under umask 022.
  */
 export async function ensureScaleTree({ benchTmp, distDir, storageFiles, log }) {
   const name = `storage-${storageFiles / 1000}k`;
@@ -117,7 +117,8 @@ export async function ensureScaleTree({ benchTmp, distDir, storageFiles, log }) 
   }
 
   if (owner) {
-    for (const area of ['storage', 'bootstrap/cache']) {
+    // The writable areas of Cachet 2.x: storage/, bootstrap/cache/ and bootstrap/cachet/.
+    for (const area of ['storage', 'bootstrap/cache', 'bootstrap/cachet']) {
       const chown = spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, join(dir, area)], { encoding: 'utf8' });
       if (chown.status !== 0) throw new Error(`chown -R www-data ${join(dir, area)} failed: ${chown.stderr.trim()}`);
     }
