@@ -36,10 +36,10 @@ export function judgeDbCredentials(db: Pick<DbSettings, 'driver' | 'username' | 
   const defaults: string[] = [];
   const weak: string[] = [];
 
-  if (DEFAULT_PAIRS.some(([u, p]) => u === user && p === password)) {
-    defaults.push(`DB_USERNAME=${user} with the password that public examples use for it`);
-  } else if (user !== '' && user === password) {
+  if (user !== '' && user === password) {
     defaults.push(`DB_PASSWORD equals DB_USERNAME (${user})`);
+  } else if (DEFAULT_PAIRS.some(([defaultUser, defaultPassword]) => defaultUser === user && defaultPassword === password)) {
+    defaults.push(`DB_USERNAME=${user} with the password that public examples use for it`);
   }
   if (SUPERUSERS.has(user)) defaults.push(`DB_USERNAME=${user} is a superuser account by default`);
 
