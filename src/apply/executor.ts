@@ -23,6 +23,8 @@ export interface ExecutorEvents {
 export interface ExecutorOptions {
   stateDir: string;
   events?: ExecutorEvents;
+  /** The state lock when the caller already holds it; the executor releases it in finish(). */
+  lock?: ReleaseLock;
 }
 
 export type StepOutcome =
@@ -69,7 +71,7 @@ export class Executor {
   /** Takes the state lock and starts a run directory; a second concurrent run fails here (exit 2). */
   static async start(ctx: Context, options: ExecutorOptions): Promise<Executor> {
     await ensureStateDir(options.stateDir);
-    const release = await acquireStateLock(options.stateDir, 'apply');
+    const release = options.lock ?? (await acquireStateLock(options.stateDir, 'apply'));
     try {
       const journal = await RunJournal.create(options.stateDir, ctx.install.root, ctx.now());
       return new Executor(ctx, journal, release, options.events ?? {});

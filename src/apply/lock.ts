@@ -58,7 +58,10 @@ export async function acquireStateLock(stateDir: string, purpose: string): Promi
 
   const owner: LockOwner = { pid: process.pid, purpose, since: new Date().toISOString() };
   await writeDurable(ownerPath(stateDir), `${JSON.stringify(owner)}\n`, 0o600);
+  let released = false;
   return async () => {
+    if (released) return;
+    released = true;
     await rm(ownerPath(stateDir), { force: true });
     await release();
   };

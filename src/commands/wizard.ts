@@ -4,7 +4,9 @@
 
 import { DEFAULT_STATE_DIR, type CliOptions, type Io } from '../cli-options.js';
 import { Executor, type StepOutcome } from '../apply/executor.js';
+import { acquireStateLock, type ReleaseLock } from '../apply/lock.js';
 import { findUnfinishedRuns } from '../apply/manifest.js';
+import { ensureStateDir } from '../apply/run.js';
 import { createContext } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { detectInstall } from '../install/detect.js';
@@ -48,8 +50,10 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
   if (options.dryRun) say(style('medium', '  Dry run: changes are shown, nothing is written.'));
   else await reportUnfinishedRuns(options, say, style);
 
-  const wizard = new WizardRun(options, io, ctx, style, say);
   if (!io.interactive && !options.dryRun) await checkAnswersUpFront(steps, ctx, options);
+  // Taken before the first question, so a second concurrent run stops before anyone answers anything.
+  const lock = options.dryRun ? null : await lockStateDir(options.stateDir);
+  const wizard = new WizardRun(options, io, ctx, style, say, lock);
   let cancelled = false;
   try {
     for (const [index, step] of steps.entries()) {
@@ -101,6 +105,7 @@ class WizardRun {
     private readonly ctx: Context,
     private readonly style: Styler,
     private readonly say: (text?: string) => void,
+    private readonly lock: ReleaseLock | null,
   ) {
     this.#prompter = io.interactive ? createPrompter(io, options.color && !options.json) : null;
   }
@@ -199,9 +204,10 @@ class WizardRun {
     return report;
   }
 
-  /** Marks the run completed and releases the lock, if a run was started. */
+  /** Marks the run completed, if one was started, and releases the state lock. */
   async finish(): Promise<void> {
-    await this.#executor?.finish();
+    if (this.#executor) await this.#executor.finish();
+    else await this.lock?.();
   }
 
   async #decide(step: Step, plan: Plan, previews: ChangePreview[], hasChoices: boolean): Promise<Decision | 'again'> {
@@ -228,6 +234,7 @@ class WizardRun {
     const spinner = await (this.#spinner ??= createSpinner(this.io, this.options.color && !this.options.json));
     this.#executor ??= await Executor.start(this.ctx, {
       stateDir: this.options.stateDir,
+      lock: this.lock ?? undefined,
       events: {
         changeStarted: ({ index, total, change }) => spinner.update(`${plan.step}: ${index + 1}/${total} ${change.summary}`),
         undoStarted: ({ reason, count }) => spinner.update(`${plan.step}: ${reason}; undoing ${count} change(s)`),
@@ -308,6 +315,11 @@ function missingAction(step: Step): UsageError {
     `no answer for "${step.id}.action" (apply or skip) and no terminal to ask. ` +
       `Set it in the answers file, e.g. {"${step.id}": {"action": "apply"}}, or pass --yes.`,
   );
+}
+
+async function lockStateDir(stateDir: string): Promise<ReleaseLock> {
+  await ensureStateDir(stateDir);
+  return acquireStateLock(stateDir, 'apply');
 }
 
 function rollbackCommand(runId: string, options: CliOptions): string {

@@ -1,13 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { acquireStateLock } from '../../src/apply/lock.js';
 import { findGroup } from '../../src/util/users.js';
 import { makeCachetTree, type CachetTree } from '../helpers/cachet-tree.js';
 import { runCli } from '../helpers/cli.js';
 import { KEYS, spawnCli } from '../helpers/pty.js';
+
+const CHILD_RUN = fileURLToPath(new URL('../integration/apply/child-run.mjs', import.meta.url));
 
 let tree: CachetTree;
 let stateDir: string;
@@ -89,11 +94,39 @@ describe('wizard in a terminal', () => {
     await cli.waitFor('Cancelled at a prompt; nothing further was changed.');
     expect(await cli.exit()).toBe(1);
     expect(statSync(env).mode & 0o7777).toBe(0o644);
-    expect(readdirSync(stateDir)).toEqual([]);
+    expect(readdirSync(join(stateDir, 'runs'))).toEqual([]);
+    expect(existsSync(join(stateDir, 'lock'))).toBe(false);
   });
 });
 
 describe('wizard without a terminal', () => {
+  it('refuses to start while another run holds the lock', async () => {
+    const release = await acquireStateLock(stateDir, 'apply');
+    try {
+      const result = await runCli(['--path', tree.root, '--state-dir', stateDir, '--only', 'storage', '--yes']);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`another cachet-harden run is in progress: process ${process.pid} (apply`);
+      expect(existsSync(join(tree.root, 'public', '.env.bak'))).toBe(true);
+    } finally {
+      await release();
+    }
+  });
+
+  it('reports an unfinished run with the rollback command', async () => {
+    const marker = join(stateDir, '..', `${basename(stateDir)}-ready`);
+    const child = spawn(process.execPath, [CHILD_RUN, tree.root, stateDir, marker, '60'], { stdio: 'ignore' });
+    const sleeper = await waitForPid(marker);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    process.kill(sleeper, 'SIGKILL');
+    rmSync(marker);
+
+    const runId = readdirSync(join(stateDir, 'runs'))[0]!;
+    const result = await runCli(['--path', tree.root, '--state-dir', stateDir, '--only', 'storage', '--yes']);
+    expect(result.stdout).toContain(`run ${runId} (started `);
+    expect(result.stdout).toContain(`did not finish; its changes may be half applied. Restore it with: cachet-harden rollback ${runId} --state-dir ${stateDir}`);
+  });
+
   it('previews with --dry-run and writes nothing', async () => {
     const state = join(stateDir, 'never-created');
     const before = statSync(join(tree.root, '.env'));
@@ -146,4 +179,13 @@ function answers(root: string): string {
   // The profile has no recommended value on 2.x, so --yes alone cannot decide it.
   writeFileSync(file, JSON.stringify({ files: { profile: 'locked' } }));
   return file;
+}
+
+async function waitForPid(marker: string): Promise<number> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const text = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : '';
+    if (text) return Number(text);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${marker} never appeared`);
 }
