@@ -12,10 +12,12 @@ if (file) {
   writeFileSync(esmFile, '');
   register('./load-hook.js', import.meta.url, { data: { file: esmFile } });
   process.on('exit', () => {
-    const esm = readFileSync(esmFile, 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(esmFile, 'utf8').split('\n').filter(Boolean);
+    const esm = lines.filter((line) => line.startsWith('load ')).map((line) => line.slice(5));
+    const imports = lines.filter((line) => line.startsWith('import ')).map((line) => line.slice(7).split(' '));
     const cjs = Object.keys(createRequire(import.meta.url).cache);
     // process.moduleLoadList names Node's own internal modules and bindings loaded so far.
     const builtins = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice(13));
-    writeFileSync(file, JSON.stringify({ esm, cjs, builtins }));
+    writeFileSync(file, JSON.stringify({ esm, cjs, builtins, imports }));
   });
 }

@@ -54,7 +54,26 @@ export function summarizeLoads(dumpFile, repoRoot, baselineBuiltins = []) {
   const packages = [...byPackage.values()].sort((a, b) => b.bytes - a.bytes);
   const baseline = new Set(baselineBuiltins);
   const builtins = dump.builtins.filter((name) => !baseline.has(name));
-  return { files: packages.reduce((sum, p) => sum + p.files, 0), bytes, packages, builtins, rawBuiltins: dump.builtins };
+  // Which project modules import each built-in or package: the first place to look when a new one appears.
+  const importers = new Map();
+  for (const [specifier, parent] of dump.imports ?? []) {
+    if (packageOf(parent, repoRoot) !== 'cachet-harden') continue;
+    const name = specifier.replace(/^node:/, '');
+    // Built-ins that bare `node -e 0` already loads cost nothing extra.
+    if (baseline.has(name)) continue;
+    const from = relativePath(parent, repoRoot);
+    const list = importers.get(name) ?? [];
+    if (!list.includes(from)) list.push(from);
+    importers.set(name, list);
+  }
+  return {
+    files: packages.reduce((sum, p) => sum + p.files, 0),
+    bytes,
+    packages,
+    builtins,
+    rawBuiltins: dump.builtins,
+    importers: [...importers.entries()].map(([name, from]) => ({ name, from })).sort((a, b) => a.name.localeCompare(b.name)),
+  };
 }
 
 /** Sums the self time of a `.cpuprofile` per package and per function, in milliseconds. */
@@ -89,6 +108,11 @@ export function summarizeCpuProfile(file, repoRoot, topFunctions = 12) {
       .sort((a, b) => b.ms - a.ms)
       .slice(0, topFunctions),
   };
+}
+
+function relativePath(url, repoRoot) {
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  return path.startsWith(`${repoRoot}/`) ? path.slice(repoRoot.length + 1) : path;
 }
 
 function shortUrl(url, repoRoot) {

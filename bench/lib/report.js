@@ -125,6 +125,12 @@ function renderStartup(push, results) {
     push(`| ${name} | ${loads.files} | ${kib(loads.bytes)} | ${packages} | ${loads.builtins.length}: ${loads.builtins.join(', ')} |`);
   }
   push('');
+  const check = startup.loads.check;
+  if (check?.importers?.length) {
+    push('Built-ins and packages that `check` imports from the project\'s own modules, and where:', '');
+    for (const entry of check.importers) push(`- ${entry.name}: ${entry.from.join(', ')}`);
+    push('');
+  }
   renderProfile(push, 'CPU profile of `check` (self time)', startup.profile, '`node --cpu-prof --cpu-prof-interval 100` on the check command above');
 }
 
