@@ -62,7 +62,7 @@ function port(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
-/** One line for previews: who runs the SQL and how it gets in. */
+/** Describes in one line who runs the SQL and how it reaches the server, for previews. */
 export function describeAdmin(access: DbAdminAccess): string {
   if (access.engine === 'mysql') {
     return access.via === 'socket' ? `as ${access.user} over socket ${access.socket}` : `as ${access.user} at ${access.host}:${access.port}`;

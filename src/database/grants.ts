@@ -2,11 +2,11 @@
 
 import type { CachetLine } from '../types.js';
 
-/** What Cachet does on every request: DML only. */
+/** Privileges Cachet uses on every request: DML only. */
 export const RUNTIME_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 
 /**
- * What `php artisan migrate` and upgrades need on MySQL/MariaDB: 2.x migrations add and drop tables,
+ * Returns the privileges `php artisan migrate` and upgrades need on MySQL/MariaDB. 2.x migrations add and drop tables,
  * columns and indexes; 3.x (cachethq/core) also creates foreign keys, which MySQL checks against
  * REFERENCES (MariaDB ignores that privilege).
  */
@@ -42,7 +42,10 @@ export function parseMysqlGrant(line: string): MysqlGrant {
       return { privileges, object: object!, level: 'proxy', database: null, wildcard: false, grantOption, line };
     }
     const { database, table, wildcard } = splitObject(object!);
-    const level = routine ? 'routine' : database === null ? 'global' : table === '*' ? 'database' : 'table';
+    let level: MysqlGrant['level'] = 'table';
+    if (routine) level = 'routine';
+    else if (database === null) level = 'global';
+    else if (table === '*') level = 'database';
     return { privileges, object: object!, level, database, wildcard, grantOption, line };
   }
   const role = ROLE_LINE.exec(line);
@@ -110,8 +113,8 @@ export function summariseMysqlGrants(lines: string[], database: string): MysqlGr
 
     if (grant.level === 'role') summary.roles.push(...privileges);
     else if (grant.level === 'global') summary.global.push(...privileges.filter((privilege) => privilege !== 'USAGE'));
-    // An unescaped `_` makes the grant a pattern that also matches similar names; it still covers Cachet's
-    // database, which is what the privilege check is about.
+    // An unescaped `_` makes the grant a pattern that also matches similar names. It still covers
+    // Cachet's database, and that is what the privilege check is about.
     else if (grant.database === database && grant.level !== 'routine' && grant.level !== 'proxy') {
       for (const privilege of privileges) summary.onDatabase.add(privilege);
     } else if (grant.level !== 'proxy' || privileges.length > 0) {

@@ -212,7 +212,7 @@ export function pgRoleFindings(view: PgRoleView, database: string): Finding[] {
   return findings;
 }
 
-/** The driver's message without the password, which some drivers echo in connection errors. */
+/** Returns the driver's message without the password, which some drivers echo in connection errors. */
 export function errorText(error: unknown, password: string | null): string {
   const message = error instanceof Error ? error.message : String(error);
   return password ? redact(message, [password]) : message;

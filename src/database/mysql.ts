@@ -8,7 +8,7 @@ import type { DbSettings } from '../types.js';
 import { Secret } from '../util/secret.js';
 import { bindParameters, quoteMysqlIdentifier } from './identifiers.js';
 
-/** Where PHP's mysqlnd looks when DB_HOST is `localhost` and no socket is set (Debian's build). */
+/** Socket PHP's mysqlnd uses when DB_HOST is `localhost` and no socket is set (Debian's build). */
 export const DEFAULT_MYSQL_SOCKET = '/run/mysqld/mysqld.sock';
 
 export interface MysqlEndpoint {
@@ -24,7 +24,7 @@ export interface MysqlLogin extends MysqlEndpoint {
 }
 
 /**
- * Where PHP's PDO connects for these settings: a configured socket wins; PDO reads host `localhost`
+ * Returns where PHP's PDO connects for these settings: a configured socket wins; PDO reads host `localhost`
  * as "the default unix socket"; anything else is TCP (port 3306 by default).
  */
 export function mysqlEndpoint(db: DbSettings, defaultSocket = DEFAULT_MYSQL_SOCKET): MysqlEndpoint {
@@ -83,7 +83,7 @@ export async function readMysqlServer(connection: Connection): Promise<MysqlServ
 
 async function readSpecialCharacterPolicy(connection: Connection, isMariaDb: boolean): Promise<boolean> {
   if (isMariaDb) {
-    // simple_password_check asks for one non-alphanumeric character by default; cracklib does not.
+    // simple_password_check requires one non-alphanumeric character by default; cracklib does not.
     const [rows] = await connection.query(
       "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME = 'SIMPLE_PASSWORD_CHECK_OTHER_CHARACTERS'",
     );

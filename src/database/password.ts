@@ -44,7 +44,7 @@ function isAcceptableGenerated(password: string, specials: boolean): boolean {
   return true;
 }
 
-/** Whether Laravel's env() would read this value as a keyword: true, false, null, empty, or (true) etc. */
+/** Tells whether Laravel's env() would read this value as a keyword: true, false, null, empty, or (true) etc. */
 export function isLaravelKeyword(value: string): boolean {
   const lower = value.toLowerCase();
   const bare = lower.startsWith('(') && lower.endsWith(')') ? lower.slice(1, -1) : lower;

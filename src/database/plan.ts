@@ -28,7 +28,7 @@ export interface OldAccount {
   user: string;
   /** MySQL host part; null for PostgreSQL. */
   host: string | null;
-  /** Why it cannot be locked or dropped (root, superuser, the administrator), or null when it can. */
+  /** Reason it cannot be locked or dropped (root, superuser, the administrator), or null when it can. */
   keepReason: string | null;
 }
 
@@ -148,7 +148,7 @@ async function planMysql(ctx: PlanContext, inspection: DbInspection, admin: DbAd
   return retireOld(plan, admin, old, choices, (o) => (choices.retireOld === 'drop' ? mysqlDropAccount(o.user, o.host!) : mysqlLockAccount(o.user, o.host!)));
 }
 
-/** The host PHP connects from as the server sees it: localhost for the socket, the client address for TCP. */
+/** Returns the host PHP connects from, as the server matches it: localhost for the socket, the client address for TCP. */
 export function recommendedMysqlHost(inspection: DbInspection): string | null {
   const view = inspection.mysql?.view;
   if (view) {
@@ -238,7 +238,8 @@ async function planPg(
 
   // Tables created later (by migrations) get the runtime grants when their creator is named here.
   const owners = [...new Set(schemaFacts.tables.map((table) => table.owner))];
-  const creators = ownerRole ? [ownerRole] : owners.length > 0 ? owners : [db.username ?? 'postgres'];
+  let creators = owners.length > 0 ? owners : [db.username ?? 'postgres'];
+  if (ownerRole) creators = [ownerRole];
   const password = new Secret(generatePassword());
   plan.changes.push(
     runSql(admin, `create PostgreSQL role ${runtimeRole} with SELECT, INSERT, UPDATE, DELETE on schema ${schema} and USAGE on its sequences`, pgCreateRuntimeRole({
@@ -464,7 +465,7 @@ function finishPlan(ctx: PlanContext, plan: Plan, credentials: NewCredentials): 
       { key: 'DB_PASSWORD', value: credentials.password },
     ],
     // TODO: pass expectSha256 of install.env's bytes once the edit-env handler's verify stops comparing
-    // the edited file against it; until then a dashboard save between plan and apply is not detected.
+    // the edited file against it. Until then a dashboard save between plan and apply goes undetected.
   });
   plan.changes.push(...changes);
 }
@@ -485,7 +486,7 @@ export async function planConfigCache(ctx: PlanContext, plan: Plan): Promise<voi
     ...(user ? { user, undoUser: user } : {}),
     cwd: ctx.install.root,
     timeoutMs: 120_000,
-    // Runs after .env is restored, so the cache holds the old credentials again.
+    // Runs after .env is restored, so the cache contains the old credentials again.
     undoArgv: ['php', 'artisan', 'config:cache'],
   });
 }

@@ -27,7 +27,7 @@ export interface PgSession {
   close(): Promise<void>;
 }
 
-/** The login Cachet makes from `.env`: Laravel's pgsql connector defaults to port 5432. */
+/** Returns the login Cachet makes from `.env`: Laravel's pgsql connector defaults to port 5432. */
 export function pgAppLogin(db: DbSettings): PgLogin {
   return {
     host: db.socket ?? db.host ?? '127.0.0.1',

@@ -19,7 +19,7 @@ export interface PgRuntimeSpec {
 }
 
 /**
- * A login role with DML on every table and USAGE, SELECT on every sequence in the schema (an INSERT
+ * Creates a login role with DML on every table and USAGE, SELECT on every sequence in the schema (an INSERT
  * through a serial column calls nextval()), plus default privileges so tables that later migrations
  * create are covered too.
  */
@@ -76,7 +76,7 @@ export interface PgOwnerSpec {
 }
 
 /**
- * A non-superuser login role that owns Cachet's objects, so migrations (ALTER TABLE needs ownership) run
+ * Creates a non-superuser login role that owns Cachet's objects, so migrations (ALTER TABLE needs ownership) run
  * as it. Ownership moves object by object, inside Cachet's schema only; REASSIGN OWNED BY would also take
  * the bootstrap superuser's system objects. A sequence owned by a serial column follows its table.
  */
@@ -156,7 +156,7 @@ export function pgLockRole(role: string): SqlBatch {
   };
 }
 
-/** DROP ROLE cannot be undone, and fails while the role owns objects or holds privileges. */
+/** DROP ROLE cannot be undone, and fails while the role owns objects or has privileges. */
 export function pgDropRole(role: string): SqlBatch {
   return { statements: [sqlStatement('pgsql', `DROP ROLE ${quotePgIdentifier(validateAccountName(role, 'role name'))}`)], undo: [] };
 }

@@ -1,5 +1,5 @@
 // run-sql: runs administrator statements on MySQL/MariaDB (one by one) or PostgreSQL (in one
-// transaction). The undo record holds the undo statements and the administrator access without its
+// transaction). The undo record contains the undo statements and the administrator access without its
 // password; a password given for this run stays in memory only, so a later `rollback` over TCP asks
 // for the statements to be run by hand unless the access needs no password.
 
@@ -53,7 +53,7 @@ export const handler: ChangeHandler<RunSqlChange> = {
     if (change.guard) {
       const rows = await query(change.admin, change.database, change.guard, actx.ctx);
       if (rows > 0) {
-        throw new ApplyError(`${change.summary}: refused, because it already exists (${change.guard.preview} returned a row). Nothing was changed.`);
+        throw new ApplyError(`${change.summary}: rejected, because it already exists (${change.guard.preview} returned a row). Nothing was changed.`);
       }
     }
     const password = (change.admin as { password?: Secret }).password;

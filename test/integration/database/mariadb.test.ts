@@ -41,7 +41,7 @@ interface Site {
   cleanup(): void;
 }
 
-/** A Cachet 2.4 tree whose .env names this server, and its database with the 2.4 tables. */
+/** Creates a Cachet 2.4 tree whose .env names this server, and its database with the 2.4 tables. */
 async function makeSite(options: { database: string; user: string; password: string | null; host?: 'localhost' | '127.0.0.1'; grant?: string; prefix?: string }): Promise<Site> {
   const host = options.host ?? 'localhost';
   const prefix = options.prefix ?? '';

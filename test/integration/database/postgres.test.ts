@@ -41,8 +41,8 @@ interface Site {
 }
 
 /**
- * A database with Cachet's tables created by `owner` (a new login role unless it is `postgres`) and a
- * Cachet tree whose .env logs in as `user`.
+ * Creates a database with Cachet's tables owned by `owner` (a new login role unless it is `postgres`)
+ * and a Cachet tree whose .env logs in as `owner`.
  */
 async function makeSite(options: { database: string; line: '2.x' | '3.x'; owner: string; ownerPassword: string; prefix?: string }): Promise<Site> {
   const prefix = options.prefix ?? '';
