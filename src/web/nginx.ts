@@ -193,7 +193,7 @@ function aliasTraversalProbes(server: NginxServer, appRoot: string): string[] {
 function nginxTarget(server: NginxServer, view: SiteView, config: NginxConfig, dropInDir: string, appRoot: string): SiteTarget {
   const file = server.directive.file;
   const text = config.files.get(file) ?? '';
-  const acme = acmeSettings(server);
+  const acme = acmeSettings(server, dropInDir);
   const ownIncludes = server.directive.block!.filter((d) => d.name === 'include' && d.args.length === 1);
   const existing = ownIncludes.find((d) => {
     const path = d.args[0]!.startsWith('/') ? d.args[0]! : join(config.confDir, d.args[0]!);
@@ -223,8 +223,9 @@ function nginxTarget(server: NginxServer, view: SiteView, config: NginxConfig, d
  * the same URI (nginx rejects duplicate locations), and reuse the root of an existing acme location so
  * a webroot authenticator keeps writing where nginx reads.
  */
-function acmeSettings(server: NginxServer): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
-  const locations = allLocations(server.locations);
+function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
+  // Our own drop-in's locations do not count, or a second run would plan a different drop-in.
+  const locations = allLocations(server.locations).filter((location) => dirname(location.directive.file) !== dropInDir);
   const duplicate = locations.some(
     (l) => (l.modifier === '' || l.modifier === '^~') && (l.pattern === '/.well-known/acme-challenge/' || l.pattern === '/.well-known/acme-challenge'),
   );

@@ -25,8 +25,21 @@ export const handler: ChangeHandler<ProbeChange> = {
   },
 };
 
+/**
+ * nginx `-s reload` and Apache `-k graceful` return before the new workers answer, and old workers finish
+ * their connections with the old configuration; failing probes are retried for a few seconds.
+ */
+const RETRY_DELAYS_MS = [200, 400, 800, 1600];
+
 async function checkProbes(change: ProbeChange): Promise<void> {
-  const results = await runProbes(change.requests);
+  let results = await runProbes(change.requests);
+  for (const delay of RETRY_DELAYS_MS) {
+    const pending = results.filter((result) => result.verdict !== 'pass');
+    if (pending.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const retried = await runProbes(pending.map((result) => result.request));
+    results = results.map((result) => retried.find((again) => again.request === result.request) ?? result);
+  }
   const failed = results.filter((result) => result.verdict !== 'pass');
   if (failed.length === 0) return;
   const lines = failed.map((result) => `  ${result.verdict === 'unknown' ? 'unknown' : 'failed'}: ${result.summary}; ${describeExpectation(result.request)}`);
