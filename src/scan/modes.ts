@@ -23,7 +23,7 @@ export function isReachableByOthers(dir: string, cache: Map<string, boolean> = n
   if (cached !== undefined) return cached;
 
   let reachable: boolean;
-  const stats = statSync(dir, { throwIfNoEntry: false });
+  const stats = statOrNull(dir);
   if (!stats || !stats.isDirectory()) reachable = false;
   else if ((stats.mode & OTHERS_EXEC) === 0) reachable = false;
   else {
@@ -38,6 +38,15 @@ export function isReachableByOthers(dir: string, cache: Map<string, boolean> = n
 export function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** stat (following links) that returns null for a path that vanished or cannot be read. */
+export function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }

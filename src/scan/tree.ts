@@ -20,7 +20,7 @@ import { join, relative, sep } from 'node:path';
 
 import type { Context } from '../types.js';
 import { memo } from '../util/memo.js';
-import { ANY_EXEC, GROUP_WRITE, OTHERS_EXEC, OTHERS_READ, OTHERS_WRITE, isReachableByOthers, lstatOrNull } from './modes.js';
+import { ANY_EXEC, GROUP_WRITE, OTHERS_EXEC, OTHERS_READ, OTHERS_WRITE, isReachableByOthers, lstatOrNull, statOrNull } from './modes.js';
 import { isEnvCopyName } from './names.js';
 
 export type Area = 'storage' | 'bootstrap-cache' | 'bootstrap-cachet' | 'public' | 'vendor' | 'code';
@@ -344,7 +344,7 @@ function followLink(
   } catch {
     // A dangling link: nothing to walk.
   }
-  const targetStats = target ? statSync(target, { throwIfNoEntry: false }) : undefined;
+  const targetStats = target ? statOrNull(target) : null;
   const linkEntry: TreeEntry = { path, rel, mode: 0o777, uid: 0, gid: 0, type: 'other', area, reachable: parentReachable };
   if (area === 'public') scan.publicLinks.push({ entry: linkEntry, target });
   if (!target || !targetStats?.isDirectory()) return null;

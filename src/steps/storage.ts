@@ -2,11 +2,10 @@
 // under the web root, logs and sessions other users can read, SQLite databases and 2.3's backups, and
 // secrets repeated in web-server or PHP-FPM config.
 
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, sep } from 'node:path';
 
 import type { Change, QuarantineChange, SetModeChange } from '../plan/changes.js';
-import { formatMode, isReachableByOthers, OTHERS_READ } from '../scan/modes.js';
+import { formatMode, isReachableByOthers, OTHERS_READ, statOrNull } from '../scan/modes.js';
 import { findServerEnvLines, isSecretKey, serverConfigDirs, type ServerEnvLine } from '../scan/server-config.js';
 import { readTree, type TreeEntry, type TreeScan } from '../scan/tree.js';
 import type { Choice, Choices, Context, Finding, FindingDefinition, Plan, Step } from '../types.js';
@@ -163,7 +162,7 @@ function externalSqliteFiles(ctx: Pick<Context, 'install'>): TreeEntry[] {
   if (db.driver !== 'sqlite' || database === null || !isAbsolute(database) || database.startsWith(realRoot + sep)) return [];
   const entries: TreeEntry[] = [];
   for (const path of [database, `${database}-wal`, `${database}-shm`, `${database}-journal`]) {
-    const stats = statSync(path, { throwIfNoEntry: false });
+    const stats = statOrNull(path);
     if (!stats?.isFile()) continue;
     entries.push({
       path,
@@ -243,7 +242,7 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices, configD
 
   if (answers.copies !== 'keep') {
     for (const entry of tree.envCopies) {
-      if (!statSync(entry.path, { throwIfNoEntry: false })) continue;
+      if (!statOrNull(entry.path)) continue;
       const change: QuarantineChange = { kind: 'quarantine', summary: `quarantine ${entry.rel}`, path: entry.path };
       changes.push(change);
     }
@@ -260,7 +259,7 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices, configD
   ];
   const modes: SetModeChange['targets'] = [];
   for (const entry of candidates) {
-    const stats = statSync(entry.path, { throwIfNoEntry: false });
+    const stats = statOrNull(entry.path);
     if (!stats?.isFile() || !(stats.mode & OTHERS_READ)) continue;
     if (!isReachableByOthers(dirname(entry.path), reachable)) continue;
     modes.push({ path: entry.path, from: stats.mode & 0o7777, to: stats.mode & 0o7770 });
