@@ -72,6 +72,7 @@ export async function readAttributes(path: string): Promise<FileAttributes | nul
  * Replaces `path` atomically: writes a temporary file in the same directory, sets its owner, group and
  * mode (given ones, else the existing file's), fsyncs it, renames it over the target and fsyncs the
  * directory. Returns the path written, which is the symlink target when `path` is a symlink.
+ * NOTE: the SELinux label is not copied, so the new file gets its directory's default label.
  */
 export async function writeFileAtomic(
   path: string,
