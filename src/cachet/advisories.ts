@@ -1,7 +1,7 @@
 // Published advisories for Cachet and the versions they affect. cachethq/cachet's 2.x line (2.3, 2.4)
-// never received the 2021 fixes; the fiveai/Cachet fork fixed CVE-2021-39165 in 2.5.0 and the other
-// three in 2.5.1 (GHSA-9jxw-cfrh-jxq6, GHSA-88f9-7xxh-c688 and the fork's release notes).
-// CVE-2023-43661 (Twig template injection) is fixed in v2.4.0. None of these apply to the 3.x line.
+// never received the 2021 fixes. The fiveai/Cachet fork fixed CVE-2021-39165 in 2.5.0 and the other
+// three in 2.5.1. CVE-2023-43661 (Twig template injection) is fixed in v2.4.0. None of these apply to
+// the 3.x line.
 
 import type { CachetLine, Severity } from '../types.js';
 

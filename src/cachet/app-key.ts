@@ -45,7 +45,7 @@ export function classifyAppKey(value: string | null): AppKeyState {
   return { kind: 'valid', prefixed };
 }
 
-/** A new key as `php artisan key:generate` writes it: `base64:` and 32 random bytes. */
+/** Generates a key as `php artisan key:generate` does: `base64:` and 32 random bytes. */
 export function generateAppKey(): Secret {
   return new Secret(`base64:${randomBytes(32).toString('base64')}`);
 }

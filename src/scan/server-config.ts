@@ -33,8 +33,8 @@ const PATTERNS: Array<{ syntax: ServerEnvSyntax; pattern: RegExp }> = [
 ];
 
 /**
- * The directories to read: the system layouts, every PHP version's `fpm/pool.d`, and the directories of
- * the nginx and Apache config and FPM pools given on the command line.
+ * Lists the directories to read: the system layouts, every PHP version's `fpm/pool.d`, and the
+ * directories of the nginx and Apache config and FPM pools given on the command line.
  */
 export function serverConfigDirs(options: Pick<RunOptions, 'nginxConf' | 'apacheConf' | 'fpmPoolDirs'>): string[] {
   const dirs = [...SYSTEM_CONFIG_DIRS];

@@ -10,7 +10,7 @@
 // - logs, sessions, SQLite files and 2.3's database backups that other users can read;
 // - names that matter only in the app root and under public/: copies and editor leftovers of `.env`,
 //   `.git` directories, logs and SQLite files. vendor/ and node_modules/ are skipped for names, since
-//   packages ship their own `.env.example`, `.git` and test databases that say nothing about this install.
+//   packages ship their own `.env.example`, `.git` and test databases that tell nothing about this install.
 //
 // Symlinked directories are not followed, except the app's own storage/, public/ and bootstrap/cache/
 // (deploy tools such as Deployer link storage/ to a shared directory); every other one is listed.
@@ -98,7 +98,7 @@ const MAX_EXAMPLES = 10;
 const FOLLOWED_LINKS = new Set(['storage', 'public', 'bootstrap/cache', 'bootstrap/cachet']);
 const SQLITE_NAME = /\.(sqlite3?|db)(-wal|-shm|-journal)?$/i;
 
-/** The walk of this run's app root, computed once and shared between steps. */
+/** Returns the walk of this run's app root, computed once and shared between steps. */
 export function readTree(ctx: Pick<Context, 'shared' | 'install'>): Promise<TreeScan> {
   return memo(ctx, 'tree', async () =>
     scanTree(ctx.install.realRoot, { uid: ctx.install.webUser.uid, gid: ctx.install.webUser.gid }),
@@ -115,11 +115,11 @@ export const WRITABLE_TOPS: ReadonlySet<string> = new Set(['storage', 'bootstrap
 export const CONFIG_CACHE = 'bootstrap/cache/config.php';
 
 /**
- * The owner and mode an entry of a writable area should have: owned by the web user and group, never
- * writable by others, no execute bits on files. The top directories (and the config cache) also lose
- * o+rx, which closes the whole area to other users; below them only o+w and execute bits on files are
- * removed, so files the web user creates later with its usual umask (0644) stay unreachable without a
- * change on every run.
+ * Returns the owner and mode an entry of a writable area should have: owned by the web user and group,
+ * never writable by others, no execute bits on files. The top directories (and the config cache) also
+ * lose o+rx, which closes the whole area to other users. Below them only o+w and execute bits on files
+ * are removed. Files the web user creates later with its usual umask (0644) are then unreachable, so
+ * they need no change on the next run.
  */
 export function writableTarget(
   entry: Pick<TreeEntry, 'mode' | 'uid' | 'gid' | 'type' | 'rel'>,
@@ -327,8 +327,8 @@ function addSample(sample: Sample, entry: TreeEntry): void {
 }
 
 /**
- * Returns the directory entry to walk for the app's own linked storage/, public/ or bootstrap/cache/
- * (with the target's owner and mode); lists any other linked directory and returns null.
+ * Returns the directory entry to walk, with the target's owner and mode, when the link is the app's own
+ * storage/, public/ or bootstrap/cache/. Any other linked directory is listed, and the result is null.
  */
 function followLink(
   scan: TreeScan,
@@ -359,7 +359,7 @@ function followLink(
       gid: targetStats.gid,
       type: 'dir',
       area,
-      // The target's own ancestors decide who can reach it, not the directory that holds the link.
+      // The target's own ancestors decide who can reach it, not the directory that contains the link.
       reachable: isReachableByOthers(join(target, '..')),
     };
   }

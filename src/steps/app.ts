@@ -195,7 +195,7 @@ async function inspect(ctx: Context): Promise<Finding[]> {
   return findings;
 }
 
-/** Each setting as Cachet reads it: env() keywords and quotes first, then PHP's (bool) where Cachet casts. */
+/** Judges each setting as Cachet reads it: env() keywords and quotes first, then PHP's (bool) where Cachet casts. */
 function settingFindings(ctx: Context, env: EnvDocument): Finding[] {
   const { install } = ctx;
   const findings: Finding[] = [];
@@ -213,7 +213,9 @@ function settingFindings(ctx: Context, env: EnvDocument): Finding[] {
   if (appEnv !== undefined && appEnv !== 'production') findings.push(finding('app.env-not-production', [at('APP_ENV')], path));
 
   const key = value('APP_KEY');
-  const keyState = classifyAppKey(typeof key === 'string' ? key : key === undefined || key === null ? null : String(key));
+  // env() turns `null` into null and `empty` into ''; true/false keywords are not keys either.
+  const keyText = typeof key === 'string' ? key : null;
+  const keyState = classifyAppKey(keyText);
   if (keyState.kind === 'known') findings.push(finding('app.key-known', [describeAppKey(keyState)], path));
   else if (keyState.kind !== 'valid') findings.push(finding('app.key-invalid', [describeAppKey(keyState)], path));
 
@@ -296,7 +298,7 @@ function choices(ctx: Context, findings: Finding[]): Choice[] {
         { value: 'no', label: 'no', description: 'a development copy: leave debug settings alone' },
       ],
       recommended: 'yes',
-      help: 'Debug settings print secrets to visitors; keep them only on a machine nobody else can reach.',
+      help: 'Debug settings show secrets to visitors. Keep them only on a machine nobody else can reach.',
     });
   }
   if (ids.has('app.key-known')) {
@@ -455,7 +457,7 @@ function isLocalUrl(url: string): boolean {
   return /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(url);
 }
 
-/** The entry whose value takes effect: the first under phpdotenv 2, the last under 5. */
+/** Returns the entry whose value takes effect: the first under phpdotenv 2, the last under 5. */
 function effectiveEntry(env: EnvDocument, key: string): EnvEntry | undefined {
   const matching = env.entries().filter((entry) => entry.key === key);
   return env.dialect === 'phpdotenv2' ? matching[0] : matching[matching.length - 1];

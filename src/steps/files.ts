@@ -153,7 +153,7 @@ export const step: Step = {
 interface EnvFile {
   /** Path through the app root. */
   path: string;
-  /** The file that holds the bytes (the symlink target when `.env` is a link). */
+  /** The file that contains the bytes (the symlink target when `.env` is a link). */
   target: string;
   isLink: boolean;
   stats: Stats;
@@ -380,7 +380,7 @@ function planEnv(env: EnvFile, profile: EnvProfile, web: Ownership): Change[] {
 
 /**
  * Plans owners and modes for the writable areas and o+w removal elsewhere. Every entry is stat'ed again
- * here, because another step may have changed the tree since the shared walk; what already matches is
+ * here, because another step may have changed the tree since the shared walk. What already matches is
  * left out, so a second plan after applying is empty.
  */
 async function planTree(ctx: Context, web: Ownership): Promise<Change[]> {

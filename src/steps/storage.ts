@@ -105,8 +105,8 @@ const MAX_EVIDENCE = 10;
 
 export interface StorageStepOptions {
   /**
-   * Directories to search for SetEnv, fastcgi_param and env[] lines; default: the system layouts plus
-   * the directories named by the run options (--nginx-conf, --apache-conf, FPM pool directories).
+   * Directories to search for SetEnv, fastcgi_param and env[] lines. The default is the system layouts
+   * plus the directories of the run options (nginx and Apache config, FPM pool directories).
    */
   configDirs?: (ctx: Pick<Context, 'options'>) => string[];
 }
@@ -155,7 +155,7 @@ async function inspect(ctx: Context, configDirs: string[]): Promise<Finding[]> {
   return findings;
 }
 
-/** A SQLite database named by an absolute DB_DATABASE outside the app root, with its side files. */
+/** Lists the SQLite database that an absolute DB_DATABASE names outside the app root, with its side files. */
 function externalSqliteFiles(ctx: Pick<Context, 'install'>): TreeEntry[] {
   const { db, realRoot } = ctx.install;
   const database = db.database;
@@ -203,7 +203,9 @@ function inspectServerConfig(ctx: Pick<Context, 'install'>, lines: ServerEnvLine
     const where = `${line.file}:${line.line}`;
     if (isSecretKey(line.key) && line.value !== '') {
       const inEnv = env?.get(line.key);
-      const comparison = inEnv === undefined ? '' : inEnv === line.value ? ' (same value as .env)' : ' (differs from .env, and wins)';
+      let comparison = '';
+      if (inEnv === line.value) comparison = ' (same value as .env)';
+      else if (inEnv !== undefined) comparison = ' (differs from .env, and wins)';
       secrets.push(`${where}: ${line.syntax} ${line.key} ${maskValue(line.value)}${comparison}`);
     } else if (env?.has(line.key)) {
       shadowed.push(`${where}: ${line.syntax} ${line.key} overrides .env`);

@@ -153,7 +153,7 @@ describe('app step: .env references and injected keys', () => {
   });
 
   it('flags the 2021 injection traces', async () => {
-    // The shape of GHSA-88f9-7xxh-c688: a secret reference in a mail field and a key appended after it.
+    // The 2021 dashboard bugs leave a secret reference in a mail field and a key appended after it.
     const env = [
       'APP_ENV=production',
       'APP_DEBUG=false',
@@ -195,7 +195,7 @@ describe('app step: database credentials from .env', () => {
   });
 
   it('rates the Ansible role defaults critical', async () => {
-    // ddes/ansible-cachethq ships APP_ENV=local, APP_DEBUG=true, a 16-character key and cachet / cachet.
+    // A public Ansible role ships APP_ENV=local, APP_DEBUG=true, a 16-character key and cachet / cachet.
     const env = ['APP_ENV=local', 'APP_DEBUG=true', 'APP_KEY=aB3dE5gH7jK9mN1p', 'DB_DRIVER=mysql', 'DB_USERNAME=cachet', 'DB_PASSWORD=cachet', ''].join('\n');
     const findings = await findingsFor({ line: '2.x', version: '2.4.1', env });
     expect(byId(findings, 'app.db-default-credentials').severity).toBe('critical');
