@@ -50,6 +50,8 @@ export function createApache(options: ApacheOptions): ApacheInstance {
       'ServerName 127.0.0.1',
       ...modules.map((name) => `LoadModule ${name}_module ${MODULE_DIR}/mod_${name}.so`),
       'TypesConfig /etc/mime.types',
+      // As Debian's mods-available/dir.conf sets it.
+      'DirectoryIndex index.html index.cgi index.pl index.php index.xhtml index.htm',
       // apache2 refuses User root; www-data matches the PHP-FPM pool in these tests.
       'User www-data',
       'Group www-data',
