@@ -7,7 +7,7 @@ import { advisoriesFor, parseVersion } from '../../../src/cachet/advisories.js';
 import { classifyAppKey } from '../../../src/cachet/app-key.js';
 import { DEMO_APP_KEY, typicalEnv, type TreeOptions } from '../../../src/demo/tree.js';
 import { parseEnv } from '../../../src/dotenv/index.js';
-import type { EditEnvChange } from '../../../src/plan/changes.js';
+import type { EditEnvChange, RunCommandChange } from '../../../src/plan/changes.js';
 import { step } from '../../../src/steps/app.js';
 import { Secret } from '../../../src/util/secret.js';
 import { answersFor, byId, ids, inspectPlanApply, makeFixture, type StepFixture } from './step-context.js';
@@ -24,7 +24,7 @@ afterEach(() => {
   for (const made of fixtures.splice(0)) made.cleanup();
 });
 
-/** A production .env for the line with the given lines appended (later duplicates matter per dialect). */
+/** Builds a production .env for the line with the given lines appended. */
 function envWith(line: '2.x' | '3.x', ...lines: string[]): string {
   const base =
     line === '2.x'
@@ -316,9 +316,11 @@ describe('app step: plans', () => {
     const env = envWith('2.x').replace('APP_DEBUG=false', 'APP_DEBUG=true');
     const made = fixture({ line: '2.x', version: '2.5.1', configCache: true, env });
     const { plan, result } = await inspectPlanApply(step, await made.context(), { configCache: 'rebuild' });
-    const rebuild = plan.changes[1]!;
-    expect(rebuild.kind === 'run-command' && rebuild.argv).toEqual(['sh', '-c', 'umask 027 && exec php artisan config:cache']);
-    expect(rebuild.kind === 'run-command' && rebuild.user).toBe('www-data');
+    const rebuild = plan.changes[1] as RunCommandChange;
+    expect(rebuild.kind).toBe('run-command');
+    expect(rebuild.argv).toEqual(['sh', '-c', 'umask 027 && exec php artisan config:cache']);
+    expect(rebuild.user).toBe('www-data');
+    expect(rebuild.cwd).toBe(made.root);
     expect(result.outcomes[0]!.status).toBe('failed');
     expect(readFileSync(join(made.root, '.env'), 'utf8')).toBe(env);
   });
