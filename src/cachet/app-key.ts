@@ -1,8 +1,6 @@
 // APP_KEY as Laravel's encrypter reads it. Cachet 2.x and 3.x both use AES-256-CBC, which needs exactly
 // 32 bytes: the raw value, or the base64 text after a `base64:` prefix (Illuminate\Encryption\Encrypter).
 
-import { randomBytes } from 'node:crypto';
-
 import { DEMO_APP_KEY } from '../demo/tree.js';
 import { Secret } from '../util/secret.js';
 
@@ -47,7 +45,9 @@ export function classifyAppKey(value: string | null): AppKeyState {
 
 /** Generates a key as `php artisan key:generate` does: `base64:` and 32 random bytes. */
 export function generateAppKey(): Secret {
-  return new Secret(`base64:${randomBytes(32).toString('base64')}`);
+  // Web Crypto's global, loaded on first use: importing node:crypto at the top would slow down `check`.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
+  return new Secret(`base64:${Buffer.from(bytes).toString('base64')}`);
 }
 
 export function describeAppKey(state: AppKeyState): string {

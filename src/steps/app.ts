@@ -2,7 +2,6 @@
 // installed version. Fixes are `.env` edits (then a config cache rebuild); advisories and leaked values
 // get advice only.
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { advisoriesFor, type Advisory } from '../cachet/advisories.js';
@@ -347,6 +346,8 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices): Promis
   const set = assignments(ctx, ids, answers);
   if (set.length === 0) return { step: 'app', changes, notes };
 
+  // Imported here rather than at the top so that `check` never loads node:crypto.
+  const { createHash } = await import('node:crypto');
   changes.push({
     kind: 'edit-env',
     summary: `set ${set.map((assignment) => assignment.key).join(', ')} in .env`,
