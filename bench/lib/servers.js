@@ -69,13 +69,21 @@ export async function startNginx({ dir, docroot }) {
       '  types { text/html html; text/plain txt; application/javascript js; text/css css; }',
       '  default_type application/octet-stream;',
       `  include ${prefix}/conf.d/*.conf;`,
-      '  server {',
-      `    listen 127.0.0.1:${port};`,
-      '    server_name localhost;',
-      `    root ${docroot};`,
-      '    index index.php index.html;',
-      '    location / { try_files $uri $uri/ /index.php?$query_string; }',
-      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  // The site lives in its own file, as Debian's sites-enabled/ keeps it. A server block inside the main
+  // config counts as the distribution's default site, which the web step leaves alone under --yes.
+  writeFileSync(
+    join(prefix, 'conf.d', 'cachet.conf'),
+    [
+      'server {',
+      `  listen 127.0.0.1:${port};`,
+      '  server_name localhost;',
+      `  root ${docroot};`,
+      '  index index.php index.html;',
+      '  location / { try_files $uri $uri/ /index.php?$query_string; }',
       '}',
       '',
     ].join('\n'),
