@@ -40,7 +40,9 @@ export function parseApacheText(text: string, file: string): ApacheNode[] {
     if (content === '' || content.startsWith('#')) continue;
 
     if (content.startsWith('</')) {
-      const name = content.slice(2).replace(/>\s*$/, '').trim();
+      // httpd 2.4 ignores whatever follows the closing tag's ">" on the same line.
+      const close = content.indexOf('>');
+      const name = (close === -1 ? content.slice(2) : content.slice(2, close)).trim();
       const open = stack.pop();
       if (!open) throw new ApacheParseError(`</${name}> without matching <${name}> section`, file, logical.line);
       if (open.name.toLowerCase() !== name.toLowerCase()) {
@@ -64,10 +66,9 @@ export function parseApacheText(text: string, file: string): ApacheNode[] {
     (stack.length > 0 ? stack[stack.length - 1]!.children! : root).push(node);
     if (node.children) stack.push(node);
   }
-  if (stack.length > 0) {
-    const open = stack[stack.length - 1]!;
-    throw new ApacheParseError(`<${open.name}> is never closed`, file, open.line);
-  }
+  // httpd 2.4 accepts an included file that ends inside a section; the section ends with the file.
+  const lastLine = text.split('\n').length;
+  for (const open of stack) open.end = { line: lastLine, offset: text.length };
   return root;
 }
 

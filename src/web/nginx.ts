@@ -223,7 +223,7 @@ function nginxTarget(server: NginxServer, view: SiteView, config: NginxConfig, d
  * the same URI (nginx rejects duplicate locations), and reuse the root of an existing acme location so
  * a webroot authenticator keeps writing where nginx reads.
  */
-function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
+export function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
   // Our own drop-in's locations do not count, or a second run would plan a different drop-in.
   const locations = allLocations(server.locations).filter((location) => dirname(location.directive.file) !== dropInDir);
   const duplicate = locations.some(
@@ -239,7 +239,7 @@ function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 
  * Offset in the server's file where our include takes effect: before the first regex location (or an
  * include that brings one) at server level, else before the closing brace of the server block.
  */
-function insertionOffset(server: NginxServer): number {
+export function insertionOffset(server: NginxServer): number {
   for (const directive of server.directive.block!) {
     if (directive.name === 'location' && isRegexLocation(directive)) return directive.start;
     if (directive.name === 'include' && includesRegexLocation(directive)) return directive.start;

@@ -107,19 +107,22 @@ export function applyEdits(text: string, plans: TargetPlan[]): string {
       if (target.existingInclude) {
         return { start: target.existingInclude.start, end: target.existingInclude.end, text: plan.includeLine };
       }
-      const lineStart = text.lastIndexOf('\n', target.insertAt - 1) + 1;
-      const before = text.slice(lineStart, target.insertAt);
-      const newline = text.includes('\r\n') ? '\r\n' : '\n';
-      if (/^[ \t]*$/.test(before)) {
-        return { start: lineStart, end: lineStart, text: `${target.indent}${plan.includeLine}${newline}` };
-      }
-      // The block's closing brace shares a line with other text (`server { ... }` on one line).
-      return { start: target.insertAt, end: target.insertAt, text: `${plan.includeLine} ` };
+      return includeEdit(text, target.insertAt, target.indent, plan.includeLine);
     })
     .sort((a, b) => b.start - a.start);
   let out = text;
   for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
   return out;
+}
+
+/** The edit that adds one line before the text at `offset`, on a line of its own where possible. */
+export function includeEdit(text: string, offset: number, indent: string, line: string): { start: number; end: number; text: string } {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const before = text.slice(lineStart, offset);
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  if (/^[ \t]*$/.test(before)) return { start: lineStart, end: lineStart, text: `${indent}${line}${newline}` };
+  // The block's closing brace shares a line with other text (`server { ... }` on one line).
+  return { start: offset, end: offset, text: `${line} ` };
 }
 
 /** Whether a file's bytes survive a round trip through UTF-8 (write-file writes text as UTF-8). */
