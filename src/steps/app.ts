@@ -158,6 +158,12 @@ function isSecretName(name: string): boolean {
   return isSecretKey(name) || /^(DB_PASSWORD|APP_KEY|MAIL_PASSWORD|REDIS_PASSWORD)$/.test(name);
 }
 
+/**
+ * Every answers-file key this step may ask for. The step asks only the questions that apply to the
+ * findings of a run, so a fleet-wide answers file can name keys that one server is not asked.
+ */
+export const CHOICE_KEYS: readonly string[] = ['production', 'appKey', 'configCache'];
+
 export const step: Step = {
   id: 'app',
   title: 'unused features and insecure defaults',

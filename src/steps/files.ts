@@ -141,6 +141,12 @@ const WRITE_PROBE_DIRS = [
   'bootstrap/cachet',
 ];
 
+/**
+ * Every answers-file key this step may ask for. The step asks only the questions that apply to the
+ * findings of a run, so a fleet-wide answers file can name keys that one server is not asked.
+ */
+export const CHOICE_KEYS: readonly string[] = ['profile'];
+
 export const step: Step = {
   id: 'files',
   title: '.env ownership and mode, other secret files',

@@ -111,6 +111,12 @@ export interface StorageStepOptions {
   configDirs?: (ctx: Pick<Context, 'options'>) => string[];
 }
 
+/**
+ * Every answers-file key this step may ask for. The step asks only the questions that apply to the
+ * findings of a run, so a fleet-wide answers file can name keys that one server is not asked.
+ */
+export const CHOICE_KEYS: readonly string[] = ['copies'];
+
 export function createStorageStep(options: StorageStepOptions = {}): Step {
   const configDirs = options.configDirs ?? ((ctx: Pick<Context, 'options'>) => serverConfigDirs(ctx.options));
   return {
