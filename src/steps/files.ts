@@ -111,6 +111,13 @@ const CATALOGUE = [
     fix: 'Give the code tree to root or a deploy user (for example chown -R root:root, then the writable areas back to the web user); see the notes of this step.',
   },
   {
+    id: 'files.tree-links-skipped',
+    severity: 'info',
+    title: 'Linked directories were not followed',
+    why: 'Only the app\'s own storage/, public/ and bootstrap/cache/ are followed through symlinks; modes and owners behind any other link were not checked.',
+    fix: 'Check the link targets by hand, or replace the links with the directories themselves.',
+  },
+  {
     id: 'files.tree-unreadable',
     severity: 'info',
     title: 'Some directories could not be read',
@@ -258,6 +265,11 @@ function inspectTree(ctx: Context, tree: TreeScan): Finding[] {
         ),
       ),
     );
+  }
+  if (tree.skippedLinks.count > 0) {
+    const links = tree.skippedLinks.examples.map((entry) => entry.path);
+    if (tree.skippedLinks.count > links.length) links.push(`… and ${tree.skippedLinks.count - links.length} more`);
+    findings.push(finding('files.tree-links-skipped', links));
   }
   if (tree.unreadable.length > 0) {
     findings.push(finding('files.tree-unreadable', [`${tree.unreadable.length} directories, e.g. ${tree.unreadable.slice(0, 3).join(', ')}`]));

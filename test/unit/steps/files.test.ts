@@ -264,6 +264,19 @@ describe('files step: .env profiles', () => {
   });
 });
 
+describe('files step: links', () => {
+  it('lists linked directories it does not follow', async () => {
+    const made = cleanTree({ line: '3.x' });
+    const outside = join(dirname(made.root), 'themes');
+    mkdirSync(outside);
+    symlinkSync(outside, join(made.root, 'resources'));
+    const findings = await step.inspect(await made.context());
+    const links = byId(findings, 'files.tree-links-skipped');
+    expect(links.severity).toBe('info');
+    expect(links.evidence).toEqual([`${join(made.root, 'resources')} -> ${outside}`]);
+  });
+});
+
 describe('files step: clean trees', () => {
   it.each(['2.x', '3.x'] as const)('finds nothing on a clean %s tree', async (line) => {
     const made = cleanTree({ line, version: line === '2.x' ? '2.5.1' : undefined, configCache: true });
