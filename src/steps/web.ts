@@ -149,7 +149,7 @@ async function inspectServers(ctx: WebContext): Promise<ServerInspection[]> {
   return [nginx, apache].filter((inspection): inspection is ServerInspection => inspection !== null);
 }
 
-/** A drop-in we manage that no longer matches what we would render (edited by hand, or the app changed). */
+/** Lists managed drop-ins that no longer match what we would render (edited by hand, or the app moved). */
 async function driftIssues(inspection: ServerInspection, appRoot: string): Promise<SiteIssue[]> {
   const issues: SiteIssue[] = [];
   for (const target of inspection.targets) {
@@ -162,7 +162,7 @@ async function driftIssues(inspection: ServerInspection, appRoot: string): Promi
   return issues;
 }
 
-/** Where to send probes for a site: its own listen address on loopback, with its name as the Host header. */
+/** Picks where probes for a site go: its own listen address on loopback, with its name as the Host header. */
 export function probeOrigin(ctx: Pick<Context, 'options' | 'install'>, target: SiteTarget): { origin: string; host: string | undefined } {
   const servesApp = target.view.mounts.some((mount) => mount.relation !== 'ancestor');
   if (ctx.options.probeUrl && servesApp) return { origin: ctx.options.probeUrl.replace(/\/+$/, ''), host: undefined };
@@ -212,7 +212,8 @@ function appUrlPort(ctx: Pick<Context, 'install'>): number {
   const url = ctx.install.env?.get('APP_URL');
   try {
     const parsed = new URL(url ?? '');
-    return parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+    if (parsed.port) return Number(parsed.port);
+    return parsed.protocol === 'https:' ? 443 : 80;
   } catch {
     return 80;
   }

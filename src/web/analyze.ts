@@ -1,6 +1,6 @@
 // Checks shared by nginx and Apache: which private files of the app a site serves, whether dotfiles,
 // backup copies and the app tree outside public/ are blocked, and whether ACME challenges still pass.
-// Each adapter describes its sites as SiteView; this file only asks them how a URI would be answered.
+// Each adapter describes its sites as SiteView; this file only queries how each would handle a URI.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -153,7 +153,7 @@ function checkDotfiles(site: SiteView, mount: Mount, appRoot: string, issues: Si
   if (mount.relation === 'public') probes.push({ url: publicPrefix.endsWith('/') ? publicPrefix : `${publicPrefix}/`, expect: 'ok' });
 }
 
-/** A static answer that maps to the file in question (or to an unknown file, which may be it). */
+/** Checks for a static response that maps to the file in question (or to an unknown file, which may be it). */
 function isServedFile(outcome: RequestOutcome, file: string): boolean {
   if (outcome.kind !== 'static') return false;
   return outcome.file === null || realpathOrSelf(outcome.file) === realpathOrSelf(file);

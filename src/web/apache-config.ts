@@ -1,4 +1,4 @@
-// Reads the Apache httpd configuration as the server sees it: `-V` for the main file, `-S` for the
+// Reads the Apache httpd configuration from the server's own view: `-V` for the main file, `-S` for the
 // virtual hosts and ServerRoot, `-M` for loaded modules, `-t` for the syntax; then parses the files,
 // resolving Include/IncludeOptional, Define and ${VAR}, and <IfModule>/<IfDefine>/<IfFile>.
 

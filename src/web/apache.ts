@@ -1,5 +1,5 @@
 // The Apache adapter: describes every virtual host (or the main server when there are none) that can
-// reach the app, answers how a URI would be handled (mod_alias redirects, then <Directory>,
+// reach the app, works out how a URI would be handled (mod_alias redirects, then <Directory>,
 // <DirectoryMatch>, <Files>, <Location> merged in Apache's order), and runs the Apache-only checks.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ export async function inspectApache(ctx: Pick<Context, 'exec' | 'options'>, inst
   };
 }
 
-/** Every node with this (lowercase) name at any depth of the effective tree. */
+/** Collects the nodes with this (lowercase) name at any depth of the effective tree. */
 function collect(nodes: ApacheEffective[], name: string): ApacheEffective[] {
   const out: ApacheEffective[] = [];
   for (const node of nodes) {
@@ -204,7 +204,7 @@ function sectionApplies(section: Section, file: string, uri: string): boolean {
 
 type AccessVerdict = 'granted' | 'denied' | 'restricted';
 
-/** The access verdict a section's own directives give, or null when it sets none. */
+/** Reads the access verdict of a section's own directives; null when it sets none. */
 function accessOf(nodes: ApacheEffective[]): AccessVerdict | null {
   let verdict: AccessVerdict | null = null;
   for (const node of nodes) {
@@ -290,7 +290,7 @@ function depth(path: string): number {
   return stripSlash(path).split('/').length;
 }
 
-/** A vhost-level `RewriteRule pattern - [F]` (or G, R=403/404/410) with no RewriteCond before it. */
+/** Finds a vhost-level `RewriteRule pattern - [F]` (or G, R=403/404/410) without a RewriteCond that matches the URI. */
 function rewriteDenial(nodes: ApacheEffective[], uri: string): string | null {
   if ((lastArg(nodes, 'rewriteengine') ?? '').toLowerCase() !== 'on') return null;
   let conditioned = false;
@@ -323,7 +323,12 @@ function directoryDirectives(dir: string, site: ApacheSite, mainLevel: ApacheEff
   const sections = [...sectionsOf(mainLevel), ...(site.vhost ? sectionsOf(site.own) : [])]
     .filter((section) => section.kind === 'directory' || section.kind === 'directorymatch')
     .filter((section) => sectionApplies(section, join(dir, 'index.php'), '/'));
-  sections.sort((a, b) => (a.kind === b.kind ? (a.kind === 'directory' ? depth(sectionPattern(a.node)) - depth(sectionPattern(b.node)) : 0) : a.kind === 'directory' ? -1 : 1));
+  // <Directory> sections apply shortest path first, then <DirectoryMatch> in configuration order.
+  sections.sort((a, b) => {
+    if (a.kind !== b.kind) return a.kind === 'directory' ? -1 : 1;
+    if (a.kind !== 'directory') return 0;
+    return depth(sectionPattern(a.node)) - depth(sectionPattern(b.node));
+  });
   return sections.flatMap((section) => section.node.effective ?? []);
 }
 

@@ -1,6 +1,6 @@
-// Reads the nginx configuration the way the running server sees it: `nginx -T` names every file the
-// server loads and tests the syntax; the files are then read from disk (byte for byte, so a plan can edit
-// them) and parsed with their includes resolved.
+// Reads the nginx configuration from the server's own view. `nginx -T` names every file the server loads
+// and tests the syntax. The files are then read from disk (byte for byte, so a plan can edit them) and
+// parsed with their includes resolved.
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';

@@ -1,5 +1,5 @@
 // nginx server blocks as this step needs them: names, listens, root, locations in order, and which
-// location answers a given URI (nginx 1.22 ngx_http_core_find_location: exact match, then the longest
+// location handles a given URI (nginx 1.22 ngx_http_core_find_location: exact match, then the longest
 // prefix, then that prefix's nested regexes, then the regexes of its level in order unless the prefix is `^~`).
 
 import { join, resolve } from 'node:path';
@@ -40,7 +40,7 @@ export type NginxOutcomeKind = 'denied' | 'redirect' | 'passed' | 'static';
 export interface NginxOutcome {
   kind: NginxOutcomeKind;
   location: NginxLocation | null;
-  /** File the URI maps to for a static answer; null when the mapping is not known (regex alias). */
+  /** File the URI maps to for a static response; null when the mapping is not known (regex alias). */
   file: string | null;
   detail: string;
 }
@@ -172,7 +172,7 @@ export function findLocation(locations: NginxLocation[], uri: string): NginxLoca
   return prefix;
 }
 
-/** Works out how the server answers a URI: denied, redirected, passed to a backend, or a static file. */
+/** Works out how the server handles a URI: denied, redirected, passed to a backend, or a static file. */
 export function resolveNginxRequest(server: NginxServer, uri: string): NginxOutcome {
   const serverReturn = lastNamed(server.directives, 'return');
   if (serverReturn) return outcomeOfReturn(serverReturn, null);
@@ -239,7 +239,7 @@ export function lastNamed(list: NginxDirective[], name: string): NginxDirective 
   return undefined;
 }
 
-/** Every location of a server, nested ones included, in configuration order. */
+/** Lists every location of a server, nested ones included, in configuration order. */
 export function allLocations(locations: NginxLocation[]): NginxLocation[] {
   return locations.flatMap((location) => [location, ...allLocations(location.children)]);
 }

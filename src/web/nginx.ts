@@ -83,7 +83,9 @@ export function nginxSiteView(server: NginxServer, appRoot: string): SiteView {
     if (location.modifier !== '' && location.modifier !== '^~') continue;
     const alias = location.directives.find((d) => d.name === 'alias');
     const root = location.directives.find((d) => d.name === 'root');
-    const dir = alias ? alias.args[0]! : root ? join(root.args[0]!, location.pattern) : null;
+    let dir: string | null = null;
+    if (alias) dir = alias.args[0]!;
+    else if (root) dir = join(root.args[0]!, location.pattern);
     if (!dir || dir.includes('$')) continue;
     const relation = relateToApp(dir, appRoot);
     if (!relation) continue;
@@ -219,9 +221,9 @@ function nginxTarget(server: NginxServer, view: SiteView, config: NginxConfig, d
 }
 
 /**
- * ACME settings for the drop-in: skip our location when the server already has a prefix location for
- * the same URI (nginx rejects duplicate locations), and reuse the root of an existing acme location so
- * a webroot authenticator keeps writing where nginx reads.
+ * Works out the drop-in's ACME settings. Our location is left out when the server already has a prefix
+ * location for the same URI, because nginx rejects duplicate locations. The root of an existing acme
+ * location is reused, so a webroot authenticator keeps writing where nginx reads.
  */
 export function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
   // Our own drop-in's locations do not count, or a second run would plan a different drop-in.

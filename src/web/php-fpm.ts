@@ -8,7 +8,7 @@ import { expandGlob } from './glob.js';
 
 export const DEFAULT_POOL_PATTERNS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.d/*.conf'];
 
-/** The `listen` value of the first pool found (socket path or host:port), or null. */
+/** Returns the `listen` value of the first pool found (socket path or host:port), or null. */
 export function findFpmListen(extraPoolDirs: string[] | null): string | null {
   const patterns = [...(extraPoolDirs ?? []).map((dir) => join(dir, '*.conf')), ...DEFAULT_POOL_PATTERNS];
   for (const pattern of patterns) {

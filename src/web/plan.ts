@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Change, ProbeRequest, RunCommandChange, WriteFileChange } from '../plan/changes.js';
-import type { Choices } from '../types.js';
 import { analyzeSite } from './analyze.js';
 import { renderDropIn } from './render.js';
 import type { ServerInspection, SiteTarget } from './server.js';
@@ -42,12 +41,12 @@ export async function planTarget(inspection: ServerInspection, target: SiteTarge
   };
 }
 
-/** Whether a site needs our rules: the shared checks found something, or it already includes a drop-in. */
+/** Checks whether a site needs our rules: the shared checks found something, or it already includes a drop-in. */
 export function targetNeedsRules(target: SiteTarget, appRoot: string): boolean {
   return target.existingInclude !== null || analyzeSite(target.view, appRoot).issues.length > 0;
 }
 
-/** The changes for one server: pre-test, writes, post-test, reload. Empty when nothing changes. */
+/** Builds the changes for one server (pre-test, writes, post-test, reload); returns none when nothing changes. */
 export function serverChanges(inspection: ServerInspection, plans: TargetPlan[], extraWrites: WriteFileChange[] = []): Change[] {
   const writes: WriteFileChange[] = [];
   const seenDropIns = new Set<string>();
@@ -115,7 +114,7 @@ export function applyEdits(text: string, plans: TargetPlan[]): string {
   return out;
 }
 
-/** The edit that adds one line before the text at `offset`, on a line of its own where possible. */
+/** Builds the edit that adds one line before the text at `offset`, on a line of its own where possible. */
 export function includeEdit(text: string, offset: number, indent: string, line: string): { start: number; end: number; text: string } {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const before = text.slice(lineStart, offset);
@@ -125,7 +124,7 @@ export function includeEdit(text: string, offset: number, indent: string, line: 
   return { start: offset, end: offset, text: `${line} ` };
 }
 
-/** Whether a file's bytes survive a round trip through UTF-8 (write-file writes text as UTF-8). */
+/** Checks that a file's bytes survive a round trip through UTF-8, because write-file writes text as UTF-8. */
 export function isUtf8RoundTrip(latin1Text: string): boolean {
   const bytes = Buffer.from(latin1Text, 'latin1');
   return Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
@@ -134,10 +133,6 @@ export function isUtf8RoundTrip(latin1Text: string): boolean {
 /** Prefixes each probe path with the site's origin; the Host header names the site. */
 export function absoluteProbes(paths: ProbeRequest[], origin: string, host: string | undefined): ProbeRequest[] {
   return paths.map((probe) => ({ ...probe, url: `${origin}${probe.url}`, ...(host ? { host } : {}) }));
-}
-
-export function choiceIs(choices: Choices, key: string, value: string): boolean {
-  return choices[key] === value;
 }
 
 function readIfPresent(path: string): string | null {

@@ -34,7 +34,7 @@ export async function runProbe(request: ProbeRequest, timeoutMs = PROBE_TIMEOUT_
       url = next;
     }
   } catch (error) {
-    return { request, status: null, verdict: 'unknown', summary: `${label} → no answer (${(error as Error).message})` };
+    return { request, status: null, verdict: 'unknown', summary: `${label} → no response (${(error as Error).message})` };
   }
   const { status, body, contentType } = response!;
   const isPrivate = PRIVATE_MARKERS.some((marker) => marker.test(body));
@@ -45,7 +45,8 @@ export async function runProbe(request: ProbeRequest, timeoutMs = PROBE_TIMEOUT_
   else if (request.expect === 'ok') verdict = status >= 200 && status < 400 ? 'pass' : 'fail';
   else verdict = status === request.expect.status && (!request.expect.bodyIncludes || body.includes(request.expect.bodyIncludes)) ? 'pass' : 'fail';
 
-  const content = served ? (isPrivate ? ', private content' : `, ${contentType || 'no content type'}`) : '';
+  let content = '';
+  if (served) content = isPrivate ? ', private content' : `, ${contentType || 'no content type'}`;
   return { request, status, verdict, summary: `${label} → ${status}${content}` };
 }
 
@@ -76,7 +77,8 @@ async function fetchOnce(url: string, host: string | undefined, timeoutMs: numbe
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority!);
   const hostname = bracket ? bracket[1]! : authority!.split(':')[0]!;
   const portText = bracket ? bracket[2] : authority!.split(':')[1];
-  const port = portText ? Number(portText) : scheme === 'https' ? 443 : 80;
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const port = portText ? Number(portText) : defaultPort;
   const client = scheme === 'https' ? await import('node:https') : await import('node:http');
 
   return new Promise<Fetched>((resolve, reject) => {
@@ -89,7 +91,7 @@ async function fetchOnce(url: string, host: string | undefined, timeoutMs: numbe
         method: 'GET',
         headers: { Host: host ?? authority!, 'User-Agent': 'cachet-harden-probe', Connection: 'close' },
         timeout: timeoutMs,
-        // The probe asks what the server serves, not whether its certificate is valid.
+        // The probe checks what the server serves, not whether its certificate is valid.
         rejectUnauthorized: false,
         servername: host ?? (bracket ? undefined : hostname),
       },

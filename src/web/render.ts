@@ -1,5 +1,5 @@
 // Renders the drop-ins and complete sites from templates/ with handlebars. handlebars is imported on
-// first use, so `check` never loads it.
+// first use: by plan and render, and by inspect only for a site that already includes a managed drop-in.
 
 import { readFile } from 'node:fs/promises';
 

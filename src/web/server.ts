@@ -1,4 +1,4 @@
-// What an adapter (nginx or Apache) reports to the step: the config test and reload commands, the
+// The report of an adapter (nginx or Apache) to the step: the config test and reload commands, the
 // sites that reach the app, and for each the place where one include line of the drop-in goes.
 
 import type { DropInSpec, SiteIssue, SiteView, WebServerKind } from './site.js';

@@ -1,6 +1,6 @@
-// What nginx and Apache sites have in common for this step: where a URL prefix maps into the file system,
-// how that directory relates to the Cachet app root, which private files an app tree holds, and the
-// parameters of the drop-in that blocks them.
+// The parts of nginx and Apache sites that this step treats alike. They include where a URL prefix maps
+// into the file system, how that directory relates to the Cachet app root, which private files an app
+// tree contains, and the parameters of the drop-in that blocks them.
 
 import { createHash } from 'node:crypto';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
@@ -41,7 +41,7 @@ export interface DropInSpec {
   acme: boolean;
   /** Root for ACME files when an existing acme location used its own. */
   acmeRoot: string | null;
-  /** URL-path regular expressions (PCRE) that answer 404: the app under an ancestor root, app-root entries. */
+  /** URL-path regular expressions (PCRE) that get a 404: the app under an ancestor root, app-root entries. */
   denyPatterns: string[];
   /** Directories denied outright (Apache `<Directory>`); the app root under an ancestor document root. */
   denyDirectories: string[];
@@ -75,7 +75,7 @@ export function relateToApp(dir: string, appRoot: string): RootRelation | null {
   return null;
 }
 
-/** Whether `child` lies strictly below `parent`. */
+/** Checks that `child` lies strictly below `parent`. */
 export function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..';
@@ -103,7 +103,7 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, (ch) => (ch === '/' ? '/' : `\\${ch}`));
 }
 
-/** The deny patterns and directories a mount needs beyond the generic dotfile and backup rules. */
+/** Lists the deny patterns and directories a mount needs beyond the generic dotfile and backup rules. */
 export function mountDenies(mount: Mount, appRoot: string): Pick<DropInSpec, 'denyPatterns' | 'denyDirectories'> {
   if (mount.relation === 'ancestor') {
     return {
@@ -131,7 +131,7 @@ function listNonPublicEntries(dir: string): string[] {
   }
 }
 
-/** A stable file name for a drop-in: the plain name for the common case, a content hash otherwise. */
+/** Names a drop-in stably: the plain name for the common case, a content hash otherwise. */
 export function dropInName(spec: DropInSpec): string {
   if (spec.acme && spec.acmeRoot === null && spec.denyPatterns.length === 0 && spec.denyDirectories.length === 0) {
     return 'cachet-harden.conf';
@@ -196,12 +196,12 @@ export function sha256(text: string | Buffer): string {
 
 export type OutcomeKind = 'denied' | 'redirect' | 'passed' | 'static';
 
-/** How a site answers one URI, as far as its configuration shows. */
+/** Handling of one URI by a site, as far as its configuration shows. */
 export interface RequestOutcome {
   kind: OutcomeKind;
   /** The rule or location that decided, e.g. `location ~ /\.ht (…/default:12)`. */
   detail: string;
-  /** File a static answer maps to; null when the mapping is not known. */
+  /** File a static response maps to; null when the mapping is not known. */
   file: string | null;
 }
 

@@ -1,5 +1,5 @@
 // Handler for `probe` changes: HTTP requests that prove private files are blocked and the site still
-// answers. It changes nothing, so there is nothing to undo; a failing or unanswered probe fails the step.
+// responds. It changes nothing, so there is nothing to undo. A failing or unanswered probe fails the step.
 
 import type { ProbeChange } from '../../plan/changes.js';
 import { ApplyError } from '../../errors.js';
@@ -26,8 +26,8 @@ export const handler: ChangeHandler<ProbeChange> = {
 };
 
 /**
- * nginx `-s reload` and Apache `-k graceful` return before the new workers answer, and old workers finish
- * their connections with the old configuration; failing probes are retried for a few seconds.
+ * nginx `-s reload` and Apache `-k graceful` return before the new workers respond, and old workers finish
+ * their connections with the old configuration. So failing probes are retried for about three seconds.
  */
 const RETRY_DELAYS_MS = [200, 400, 800, 1600];
 

@@ -1,5 +1,5 @@
-// First install: no site serves the app yet. The generated site must pass the step's own checks, answer
-// for the front page and ACME files, and block private files.
+// First install: no site serves the app yet. The generated site must pass the step's own checks, serve
+// the front page and ACME files, and block private files.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -89,7 +89,7 @@ describe.each(['nginx', 'apache'] as const)('%s first install', (server) => {
     for (const path of ['/.env', '/.env.bak', '/.git/HEAD', '/robots.txt.bak']) {
       expect([403, 404], path).toContain((await get(port, path, host)).status);
     }
-    // A missing script never reaches PHP-FPM as a script: nginx answers 404, Apache's FallbackResource
+    // A missing script never reaches PHP-FPM as a script: nginx returns 404, and Apache's FallbackResource
     // hands the request to the front controller.
     const missing = await get(port, '/missing.php', host);
     if (missing.status !== 404) expect(missing.body).toContain('Cachet-shaped status page');

@@ -1,7 +1,7 @@
-// Sites rooted at public/ that still serve private files: the official 2.x Docker image's site (only
-// `location ~ /\.ht` denies; a static-asset regex with an unescaped dot comes first; cachethq/Docker
-// conf/nginx-site.conf), a blanket dotfile rule that blocks ACME challenges (certbot/certbot#730), and a
-// root at the app root instead of public/.
+// Sites rooted at public/ that still serve private files. The official 2.x Docker image's site
+// (cachethq/Docker conf/nginx-site.conf) denies only `location ~ /\.ht`, after a static-asset regex with
+// an unescaped dot. A blanket dotfile rule blocks ACME challenges (certbot/certbot#730). A third site
+// has its root at the app root instead of public/.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

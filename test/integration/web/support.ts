@@ -47,7 +47,7 @@ export async function webContext(root: string, options: Partial<RunOptions>): Pr
   return { ctx, stateDir, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }
 
-/** A fresh context for a second look (nothing cached from the first run). */
+/** Copies a context with an empty per-run cache, for a second look at the system. */
 export function freshContext(ctx: Context): Context {
   return { ...ctx, shared: new Map() };
 }
