@@ -145,13 +145,16 @@ async function inspect(ctx: Context, configDirs: string[]): Promise<Finding[]> {
   const publicSqlite = tree.sqliteFiles.filter((entry) => entry.area === 'public');
   if (publicSqlite.length > 0) findings.push(finding('storage.sqlite-in-public', evidenceOf(publicSqlite)));
 
-  if (tree.exposedLogs.length > 0) findings.push(finding('storage.logs-world-readable', evidenceOf(tree.exposedLogs)));
-  if (tree.exposedSessions.length > 0) {
-    findings.push(finding('storage.sessions-world-readable', evidenceOf(tree.exposedSessions)));
-  }
-  const exposedSqlite = [...tree.sqliteFiles, ...externalSqliteFiles(ctx)].filter((entry) => entry.area !== 'public' && isExposed(entry));
+  // Stat again: in a wizard run the files step may have closed storage/ since the shared walk.
+  const reachable = new Map<string, boolean>();
+  const exposedLogs = stillExposed(tree.exposedLogs, reachable);
+  if (exposedLogs.length > 0) findings.push(finding('storage.logs-world-readable', evidenceOf(exposedLogs)));
+  const exposedSessions = stillExposed(tree.exposedSessions, reachable);
+  if (exposedSessions.length > 0) findings.push(finding('storage.sessions-world-readable', evidenceOf(exposedSessions)));
+  const databases = [...tree.sqliteFiles, ...externalSqliteFiles(ctx)].filter((entry) => entry.area !== 'public');
+  const exposedSqlite = stillExposed(databases, reachable);
   if (exposedSqlite.length > 0) findings.push(finding('storage.sqlite-world-readable', evidenceOf(exposedSqlite)));
-  const exposedBackups = tree.dbBackups.filter(isExposed);
+  const exposedBackups = stillExposed(tree.dbBackups, reachable);
   if (exposedBackups.length > 0) findings.push(finding('storage.db-backups-world-readable', evidenceOf(exposedBackups)));
 
   const escapes = publicLinkEscapes(ctx, tree);
@@ -184,8 +187,16 @@ function externalSqliteFiles(ctx: Pick<Context, 'install'>): TreeEntry[] {
   return entries;
 }
 
-function isExposed(entry: TreeEntry): boolean {
-  return entry.type === 'file' && entry.reachable && (entry.mode & OTHERS_READ) !== 0;
+/** Returns the files that other users can still read now, with their current mode. */
+function stillExposed(entries: TreeEntry[], reachable: Map<string, boolean>): TreeEntry[] {
+  const exposed: TreeEntry[] = [];
+  for (const entry of entries) {
+    const stats = statOrNull(entry.path);
+    if (!stats?.isFile() || !(stats.mode & OTHERS_READ)) continue;
+    if (!isReachableByOthers(dirname(entry.path), reachable)) continue;
+    exposed.push({ ...entry, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, reachable: true });
+  }
+  return exposed;
 }
 
 /** Links under public/ whose target is the app root or one of its ancestors, so it contains `.env`. */
@@ -265,13 +276,11 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices, configD
     ...externalSqliteFiles(ctx),
     ...tree.dbBackups,
   ];
-  const modes: SetModeChange['targets'] = [];
-  for (const entry of candidates) {
-    const stats = statOrNull(entry.path);
-    if (!stats?.isFile() || !(stats.mode & OTHERS_READ)) continue;
-    if (!isReachableByOthers(dirname(entry.path), reachable)) continue;
-    modes.push({ path: entry.path, from: stats.mode & 0o7777, to: stats.mode & 0o7770 });
-  }
+  const modes: SetModeChange['targets'] = stillExposed(candidates, reachable).map((entry) => ({
+    path: entry.path,
+    from: entry.mode,
+    to: entry.mode & 0o7770,
+  }));
   if (modes.length > 0) {
     changes.push({
       kind: 'set-mode',

@@ -264,6 +264,36 @@ describe('files step: .env profiles', () => {
   });
 });
 
+describe('files step: writable areas', () => {
+  it('closes a storage/ other users can enter', async () => {
+    const made = cleanTree({ line: '3.x' });
+    chmodSync(join(made.root, 'storage'), 0o755);
+    const ctx = await made.context();
+    const findings = await step.inspect(ctx);
+    expect(ids(findings)).toEqual(['files.writable-area-open']);
+    expect(byId(findings, 'files.writable-area-open').severity).toBe('low');
+    expect(byId(findings, 'files.writable-area-open').evidence).toContain('storage/ 0755 www-data:www-data');
+
+    const plan = await step.plan(ctx, findings, {});
+    const modes = plan.changes.filter((change): change is SetModeChange => change.kind === 'set-mode');
+    expect(modes.flatMap((change) => change.targets)).toEqual([{ path: join(made.root, 'storage'), from: 0o755, to: 0o750 }]);
+  });
+
+  it('gives a root-owned log back to the web user', async () => {
+    const made = cleanTree({ line: '2.x', version: '2.5.1' });
+    const log = join(made.root, 'storage/logs/laravel.log');
+    writeFileSync(log, 'written by php artisan run as root\n');
+    chmodSync(log, 0o644);
+    const ctx = await made.context();
+    const findings = await step.inspect(ctx);
+    expect(byId(findings, 'files.writable-area-owner').evidence).toContain('storage/logs/laravel.log 0644 root:root');
+
+    const plan = await step.plan(ctx, findings, {});
+    const owners = plan.changes.filter((change): change is SetOwnerChange => change.kind === 'set-owner');
+    expect(owners.flatMap((change) => change.targets.map((target) => [target.path, target.to.display]))).toEqual([[log, 'www-data:www-data']]);
+  });
+});
+
 describe('files step: links', () => {
   it('lists linked directories it does not follow', async () => {
     const made = cleanTree({ line: '3.x' });

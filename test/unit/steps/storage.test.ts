@@ -129,7 +129,8 @@ describe('storage step: logs, sessions and databases', () => {
         'database/backups/2024-01-01.sql': 'dump\n',
       },
     });
-    chmodSync(join(made.root, 'storage'), 0o755);
+    // Laravel's defaults under a umask of 022: every directory searchable by other users.
+    for (const dir of ['storage', 'storage/logs', 'storage/framework', 'storage/framework/sessions']) chmodSync(join(made.root, dir), 0o755);
     return made;
   }
 

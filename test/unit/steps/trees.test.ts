@@ -1,5 +1,8 @@
 // The files, storage and app steps together on whole Cachet-shaped trees, sharing one walk as a real run does.
 
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { applyPlans } from '../../../src/apply/executor.js';
@@ -16,6 +19,13 @@ const fixtures: StepFixture[] = [];
 afterEach(() => {
   for (const made of fixtures.splice(0)) made.cleanup();
 });
+
+/** Plants `chmod -R 777` on the writable directories, the old advice for log-write errors. */
+function openWritableDirs(made: StepFixture, line: '2.x' | '3.x'): void {
+  const dirs = ['storage', 'storage/logs', 'storage/framework', 'storage/framework/cache', 'storage/framework/sessions', 'storage/framework/views', 'storage/app', 'bootstrap/cache'];
+  if (line === '2.x') dirs.push('bootstrap/cachet');
+  for (const dir of dirs) chmodSync(join(made.root, dir), 0o777);
+}
 
 async function inspectAll(ctx: Context): Promise<Finding[]> {
   const results = await Promise.all(STEPS.map((step) => step.inspect(ctx)));
@@ -39,6 +49,7 @@ describe('whole trees', () => {
   it('finds the typical 2.4 mistakes and fixes them', async () => {
     const made = makeFixture({ line: '2.x', version: '2.4.1', mistakes: true });
     fixtures.push(made);
+    openWritableDirs(made, '2.x');
     const findings = await inspectAll(await made.context());
     expect(ids(findings)).toEqual([
       'app.advisory',
@@ -50,7 +61,6 @@ describe('whole trees', () => {
       'app.key-invalid',
       'files.env-world-readable',
       'files.tree-world-writable',
-      'files.writable-area-open',
       'files.writable-area-owner',
       'storage.env-copy-public',
       'storage.logs-world-readable',
@@ -72,6 +82,7 @@ describe('whole trees', () => {
   it('finds the 3.x development defaults and fixes them', async () => {
     const made = makeFixture({ line: '3.x', mistakes: true });
     fixtures.push(made);
+    openWritableDirs(made, '3.x');
     const findings = await inspectAll(await made.context());
     expect(ids(findings)).toEqual([
       'app.beacon-enabled',
@@ -81,7 +92,6 @@ describe('whole trees', () => {
       'app.log-level-debug',
       'files.env-world-readable',
       'files.tree-world-writable',
-      'files.writable-area-open',
       'files.writable-area-owner',
       'storage.env-copy-public',
       'storage.logs-world-readable',
