@@ -18,6 +18,9 @@ import type { ServerInspection, SiteTarget } from '../web/server.js';
 import { MANAGED_MARKER, sha256, type SiteIssue } from '../web/site.js';
 import { webCatalogue } from '../web/catalogue.js';
 
+/** Every answers-file key this step may ask, whether or not a given run asks it. */
+export const CHOICE_KEYS: readonly string[] = ['editDefaultSite', 'newSite', 'newSiteServer', 'serverName', 'fpmListen'];
+
 type WebContext = Pick<Context, 'install' | 'options' | 'exec' | 'env' | 'isRoot' | 'shared'>;
 
 /** Inspections of this run, for the synchronous choices() call that follows inspect(). */
