@@ -242,6 +242,7 @@ export function resolveApacheRequest(site: ApacheSite, mainLevel: ApacheEffectiv
     return { kind: status >= 400 ? 'denied' : 'redirect', detail, file: null };
   }
 
+  // NOTE: .htaccess files are not read, so a deny rule that lives only there counts as absent.
   const rewrite = rewriteDenial(site.own, uri);
   if (rewrite) return { kind: 'denied', detail: rewrite, file: null };
 

@@ -227,6 +227,7 @@ function nginxTarget(server: NginxServer, view: SiteView, config: NginxConfig, d
  */
 export function acmeSettings(server: NginxServer, dropInDir: string): Pick<DropInSpec, 'acme' | 'acmeRoot'> {
   // Our own drop-in's locations do not count, or a second run would plan a different drop-in.
+  // NOTE: /etc/letsencrypt/renewal/*.conf is not read, so a webroot that only certbot names is not reused.
   const locations = allLocations(server.locations).filter((location) => dirname(location.directive.file) !== dropInDir);
   const duplicate = locations.some(
     (l) => (l.modifier === '' || l.modifier === '^~') && (l.pattern === '/.well-known/acme-challenge/' || l.pattern === '/.well-known/acme-challenge'),
