@@ -107,6 +107,7 @@ export function summarizeCpuProfile(file, repoRoot, topFunctions = 12) {
       .map(([name, micros]) => ({ name, ms: ms(micros) }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, topFunctions),
+    allFunctions: [...byFunction.entries()].map(([name, micros]) => ({ name, ms: ms(micros) })),
   };
 }
 

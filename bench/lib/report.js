@@ -174,7 +174,27 @@ function renderScale(push, results) {
     }
     push('');
   }
-  if (scale.profile) renderProfile(push, 'CPU profile of `check` on the largest tree (self time)', scale.profile, '`node --cpu-prof` (1 ms sampling) on the largest tree');
+  if (scale.profile) {
+    renderProfile(push, 'CPU profile of `check` on the largest tree (self time)', scale.profile, '`node --cpu-prof` (1 ms sampling) on the largest tree');
+    renderScaleLimits(push, scale);
+  }
+}
+
+/** Renders what bounds the largest tree's time: system calls from the profile, next to the shell audit. */
+function renderScaleLimits(push, scale) {
+  const profile = scale.profile;
+  if (!profile || profile.error || !profile.totalMs) return;
+  const all = profile.allFunctions ?? profile.functions;
+  const sum = (names) => all.filter((entry) => names.some((name) => entry.name === name || entry.name.startsWith(`${name} `))).reduce((total, entry) => total + entry.ms, 0);
+  const syscalls = sum(['lstat', 'readdir', 'stat', 'open', 'read', 'close']);
+  const dates = sum(['dateFromMs']);
+  const largest = scale.rows[scale.rows.length - 1];
+  push('### What limits the largest tree', '');
+  push(
+    `- System calls (lstat, readdir and file reads, native self time) take ${syscalls.toFixed(0)} ms of the ${profile.totalMs.toFixed(0)} ms profiled (${((100 * syscalls) / profile.totalMs).toFixed(0)} %). The shell audit makes the same lstat and readdir calls and took ${seconds(largest.shell.medianMs)} on this tree, so on this machine a tool that looks at every entry once cannot get far below that.`,
+    `- Node 20's fs.Stats builds four Date objects per lstat (\`dateFromMs\`): ${dates.toFixed(0)} ms here. nodejs/node#50908, a semver-major change merged after Node 20 was released, makes them lazy.`,
+    '',
+  );
 }
 
 function renderApply(push, results) {

@@ -21,7 +21,7 @@ export async function freePort() {
   });
 }
 
-/** Which server binaries exist; the apply benchmark is skipped, with this as the reason, without them. */
+/** Lists the server binaries that are missing; without them the apply benchmark is skipped with this reason. */
 export function missingServerBinaries() {
   const missing = [];
   for (const binary of ['nginx', 'mariadbd', 'mariadb-install-db', 'mariadb']) {
