@@ -146,20 +146,8 @@ async function main() {
     });
   }
   if (options.sections.includes('apply')) {
-    const startupMs = results.startup?.rows.find((row) => row.name === 'check')?.summary?.median ?? null;
     try {
-      results.apply = await runApply({
-        node,
-        cli,
-        distDir,
-        benchTmp,
-        env,
-        repeats: options.applyRepeats,
-        startupMs: startupMs ?? 0,
-        repoRoot,
-        log,
-      });
-      if (startupMs === null) results.apply.note = 'start-up was not measured in this run, so per-step times include it';
+      results.apply = await runApply({ node, cli, distDir, benchTmp, env, repeats: options.applyRepeats, repoRoot, log });
     } catch (error) {
       results.apply = { skipped: `the stack could not be built: ${error.message.split('\n')[0]}` };
     }
