@@ -163,10 +163,8 @@ export function buildCachetTree(root: string, options: TreeOptions): void {
     chmodSync(target, file.mode);
   }
   chmodSync(root, 0o755);
-  if (mistakes) {
-    // The docs' old advice, `chmod -R 777 storage`, on the directories.
-    for (const dir of ['storage', 'storage/logs', 'storage/framework', 'storage/framework/cache', 'storage/framework/sessions', 'storage/framework/views', 'storage/app']) {
-      chmodSync(join(root, dir), 0o777);
-    }
-  }
+  // With mistakes: the docs' old advice, `chmod -R 777 storage`. Without: closed to other users.
+  const writableDirs = ['storage', 'storage/logs', 'storage/framework', 'storage/framework/cache', 'storage/framework/sessions', 'storage/framework/views', 'storage/app', 'bootstrap/cache'];
+  if (options.line === '2.x') writableDirs.push('bootstrap/cachet');
+  for (const dir of writableDirs) chmodSync(join(root, dir), mistakes ? 0o777 : 0o750);
 }
