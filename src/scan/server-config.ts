@@ -55,12 +55,16 @@ export function extraConfigDirs(options: Pick<RunOptions, 'nginxConf' | 'apacheC
   return dirs;
 }
 
-/** Reads every config file under the directories (links to files followed, each file once). */
-export function findServerEnvLines(dirs: string[]): ServerEnvLine[] {
+/**
+ * Reads every config file under the directories (links to files followed, each file once), then the
+ * single files given, such as the app's `.htaccess` files that Apache also reads.
+ */
+export function findServerEnvLines(dirs: string[], files: string[] = []): ServerEnvLine[] {
   const found: ServerEnvLine[] = [];
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
   for (const dir of dirs) walk(dir, 0, seenDirs, seenFiles, found);
+  for (const file of files) readConfigFile(file, seenFiles, found);
   return found;
 }
 
@@ -97,6 +101,7 @@ function readConfigFile(path: string, seenFiles: Set<string>, found: ServerEnvLi
   let real: string;
   let text: string;
   try {
+    if (!statSync(path).isFile() || statSync(path).size > MAX_FILE_BYTES) return;
     real = realpathSync(path);
     if (seenFiles.has(real)) return;
     seenFiles.add(real);

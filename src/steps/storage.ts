@@ -2,7 +2,7 @@
 // under the web root, logs and sessions other users can read, SQLite databases and 2.3's backups, and
 // secrets repeated in web-server or PHP-FPM config.
 
-import { dirname, isAbsolute, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 
 import type { Change, QuarantineChange, SetModeChange } from '../plan/changes.js';
 import { formatMode, isReachableByOthers, OTHERS_READ, statOrNull } from '../scan/modes.js';
@@ -160,7 +160,7 @@ async function inspect(ctx: Context, configDirs: string[]): Promise<Finding[]> {
   const escapes = publicLinkEscapes(ctx, tree);
   if (escapes.length > 0) findings.push(finding('storage.public-link-escape', escapes));
 
-  findings.push(...inspectServerConfig(ctx, findServerEnvLines(configDirs)));
+  findings.push(...inspectServerConfig(ctx, findServerEnvLines(configDirs, htaccessFiles(ctx))));
   return findings;
 }
 
@@ -212,6 +212,11 @@ function publicLinkEscapes(ctx: Pick<Context, 'install'>, tree: TreeScan): strin
   return lines;
 }
 
+/** The app's own `.htaccess` files: Apache applies their SetEnv lines like its config's. */
+function htaccessFiles(ctx: Pick<Context, 'install'>): string[] {
+  return [join(ctx.install.realRoot, 'public', '.htaccess'), join(ctx.install.realRoot, '.htaccess')];
+}
+
 function inspectServerConfig(ctx: Pick<Context, 'install'>, lines: ServerEnvLine[]): Finding[] {
   const env = ctx.install.env;
   const secrets: string[] = [];
@@ -223,7 +228,8 @@ function inspectServerConfig(ctx: Pick<Context, 'install'>, lines: ServerEnvLine
       let comparison = '';
       if (inEnv === line.value) comparison = ' (same value as .env)';
       else if (inEnv !== undefined) comparison = ' (differs from .env, and wins)';
-      secrets.push(`${where}: ${line.syntax} ${line.key} ${maskValue(line.value)}${comparison}`);
+      const readable = (statOrNull(line.file)?.mode ?? 0) & OTHERS_READ ? '; the file is readable by every local user' : '';
+      secrets.push(`${where}: ${line.syntax} ${line.key} ${maskValue(line.value)}${comparison}${readable}`);
     } else if (env?.has(line.key)) {
       shadowed.push(`${where}: ${line.syntax} ${line.key} overrides .env`);
     }
@@ -305,7 +311,7 @@ function adviceFor(ctx: Context, tree: TreeScan, ids: Set<string>, configDirs: s
   for (const line of publicLinkEscapes(ctx, tree)) notes.push(`Remove the symlink ${line} or point it at public files only.`);
 
   if (ids.has('storage.secret-in-server-config') || ids.has('storage.env-shadowed-by-server-config')) {
-    for (const line of findServerEnvLines(configDirs)) {
+    for (const line of findServerEnvLines(configDirs, htaccessFiles(ctx))) {
       if (!(isSecretKey(line.key) || ctx.install.env?.has(line.key))) continue;
       notes.push(
         `${line.file}:${line.line}: remove ${line.syntax} ${line.key} and reload the server; ` +

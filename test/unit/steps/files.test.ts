@@ -294,6 +294,17 @@ describe('files step: writable areas', () => {
   });
 });
 
+describe('files step: hard links', () => {
+  it('warns about a second name for .env', async () => {
+    const made = cleanTree({ line: '3.x' });
+    const { linkSync } = await import('node:fs');
+    linkSync(join(made.root, '.env'), join(made.root, 'storage/env-copy'));
+    const finding = byId(await step.inspect(await made.context()), 'files.env-hard-linked');
+    expect(finding.severity).toBe('low');
+    expect(finding.evidence).toEqual(['.env 0640 root:www-data, 2 links']);
+  });
+});
+
 describe('files step: links', () => {
   it('lists linked directories it does not follow', async () => {
     const made = cleanTree({ line: '3.x' });

@@ -167,6 +167,15 @@ describe('storage step: logs, sessions and databases', () => {
 });
 
 describe('storage step: secrets in server config', () => {
+  it('reads SetEnv in the app\'s own .htaccess', async () => {
+    const made = fixture({ line: '2.x', version: '2.5.1', files: { 'public/.htaccess': 'SetEnv MAIL_PASSWORD hunter2hunter2\n' } });
+    const findings = await step.inspect(await made.context());
+    expect(byId(findings, 'storage.secret-in-server-config').evidence).toEqual([
+      `${join(made.root, 'public/.htaccess')}:1: SetEnv MAIL_PASSWORD ${maskValue('hunter2hunter2')} (differs from .env, and wins); the file is readable by every local user`,
+    ]);
+  });
+
+
   it('finds SetEnv, fastcgi_param and env[] with file and line, masked', async () => {
     const made = fixture({ line: '2.x', version: '2.4.1' });
     const dir = configDir({
@@ -180,7 +189,7 @@ describe('storage step: secrets in server config', () => {
     const secrets = byId(findings, 'storage.secret-in-server-config');
     expect(secrets.severity).toBe('high');
     const text = secrets.evidence.join('\n');
-    const wins = ' (differs from .env, and wins)';
+    const wins = ' (differs from .env, and wins); the file is readable by every local user';
     expect(text).toContain(`${join(dir, 'apache2/conf-enabled/cachet-environment.conf')}:3: SetEnv DB_PASSWORD ${maskValue('Qz7tLw2pXv9R')}${wins}`);
     expect(text).toContain(`${join(dir, 'nginx/sites-enabled/cachet')}:3: fastcgi_param DB_PASSWORD ${maskValue('Hn4cVb8mKs1T')}${wins}`);
     expect(text).toContain(`${join(dir, 'php/fpm/pool.d/cachet.conf')}:3: env[] APP_KEY ba${MASK}${wins}`);
@@ -204,7 +213,7 @@ describe('storage step: secrets in server config', () => {
     ctx.options.apacheConf = join(dir, 'apache2.conf');
     const findings = await defaultStep.inspect(ctx);
     expect(byId(findings, 'storage.secret-in-server-config').evidence[0]).toBe(
-      `${join(dir, 'conf-enabled/env.conf')}:1: SetEnv DB_PASSWORD ${MASK} (same value as .env)`,
+      `${join(dir, 'conf-enabled/env.conf')}:1: SetEnv DB_PASSWORD ${MASK} (same value as .env); the file is readable by every local user`,
     );
   });
 });
