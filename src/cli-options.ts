@@ -19,6 +19,8 @@ export interface CliOptions {
   failOn: Severity;
   nginxConf: string | null;
   apacheConf: string | null;
+  /** PHP-FPM pool directories read before the system's, for the web user (the demo sets its own pool). */
+  fpmPoolDirs?: string[] | null;
   color: boolean;
   /** The working directory the command was started in. */
   cwd: string;

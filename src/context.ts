@@ -14,7 +14,7 @@ export function runOptionsFrom(options: CliOptions): RunOptions {
     stateDir: options.stateDir,
     nginxConf: options.nginxConf,
     apacheConf: options.apacheConf,
-    fpmPoolDirs: null,
+    fpmPoolDirs: options.fpmPoolDirs ?? null,
   };
 }
 
