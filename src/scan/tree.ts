@@ -200,7 +200,7 @@ export function scanTree(root: string, web: WebIds): TreeScan {
 
       // Fast path for the bulk of a large tree (session, cache and view files, vendor code): a file
       // with nothing to record costs no allocation beyond its lstat.
-      if (frame.rel !== '' && frame.rel !== 'bootstrap/cache' && stats.isFile() && isQuietFile(stats, frame, writableFrame, web)) {
+      if (frame.rel !== '' && frame.rel !== 'bootstrap/cache' && stats.isFile() && isQuietFile(stats, name, frame, writableFrame, web)) {
         continue;
       }
 
@@ -244,10 +244,12 @@ function isWritableArea(area: Area): boolean {
 }
 
 /** Returns whether a regular file below the root needs no record at all (see inspectEntry). */
-function isQuietFile(stats: Stats, frame: Frame, writableFrame: boolean, web: WebIds): boolean {
+function isQuietFile(stats: Stats, name: string, frame: Frame, writableFrame: boolean, web: WebIds): boolean {
   const mode = stats.mode & 0o7777;
   if (mode & OTHERS_WRITE) return false;
   if (writableFrame) {
+    // A SQLite database kept under storage/ (DB_DATABASE=storage/...) still needs its name check.
+    if (SQLITE_NAME.test(name)) return false;
     if (frame.reachable && mode & OTHERS_READ) return false;
     if (mode & 0o7111 || (mode & 0o600) !== 0o600) return false;
     return (web.uid === null || stats.uid === web.uid) && (web.gid === null || stats.gid === web.gid);

@@ -72,6 +72,14 @@ describe('scanTree', () => {
     expect(rels(scan.worldWritable)).toEqual(['vendor/pkg/src/Open.php']);
   });
 
+  it('finds a SQLite database kept under storage/', () => {
+    const root = tempDir();
+    const database = write(root, 'storage/app/cachet.sqlite', '', 0o640);
+    chownSync(database, WEB.uid, WEB.gid);
+    chownSync(join(root, 'storage/app'), WEB.uid, WEB.gid);
+    expect(rels(scanTree(root, WEB).sqliteFiles)).toEqual(['storage/app/cachet.sqlite']);
+  });
+
   it('counts code the web user can write', () => {
     const root = tempDir();
     const owned = write(root, 'app/Http/Kernel.php');
