@@ -98,6 +98,9 @@ export function wizardDocument(input: WizardDocumentInput): Record<string, unkno
     planSchemaVersion: PLAN_SCHEMA_VERSION,
     command: input.dryRun ? 'dry-run' : 'wizard',
     runId: input.runId,
+    // Fleet tools (Ansible's changed_when) read this: true when any step applied a change, even if a
+    // later step failed and was rolled back.
+    changed: input.reports.some((report) => report.status === 'changed'),
     install: installJson(input.install),
     steps: input.reports.map((report) => ({
       id: report.id,
