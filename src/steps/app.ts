@@ -381,6 +381,7 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices): Promis
         undoArgv: argv,
         timeoutMs: 120_000,
       });
+      notes.push('PHP-FPM with opcache.validate_timestamps=0 keeps serving the old config cache until it is reloaded (systemctl reload php*-fpm).');
     } else {
       throw new UsageError(`app.configCache is "${choice}"; it must be "rebuild" or "remove".`);
     }
@@ -410,7 +411,6 @@ function assignments(ctx: Context, ids: Set<string>, answers: Choices): EnvAssig
 function adviceFor(ctx: Context, ids: Set<string>, findings: Finding[]): string[] {
   const { install } = ctx;
   const notes: string[] = [];
-  const web = install.webUser;
 
   if (ids.has('app.env-unparseable') && install.envError) {
     notes.push(`Fix ${install.envPath} line ${install.envError.line} by hand (values with spaces need double quotes), then run again.`);
@@ -445,9 +445,6 @@ function adviceFor(ctx: Context, ids: Set<string>, findings: Finding[]): string[
       'This .env looks like a fresh copy of the example. If /setup still answers, anyone who reaches it can create an ' +
         'administrator: finish setup now or block /setup (the database step checks whether setup finished).',
     );
-  }
-  if (configCacheExists(ctx) && ctx.isRoot) {
-    notes.push(`PHP-FPM with opcache.validate_timestamps=0 keeps the old config until it is reloaded (systemctl reload php*-fpm); ${web.user} runs the rebuild.`);
   }
   return notes;
 }
