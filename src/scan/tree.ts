@@ -289,7 +289,8 @@ function inspectEntry(
         scan.writableMismatches.push(entry);
       }
     }
-  } else if (!(inRoot && name === '.env')) {
+  } else if (!(inRoot && name === '.env') && !(entry.type === 'file' && SQLITE_NAME.test(name))) {
+    // `.env` has its own profiles, and a SQLite database must be writable by the web user.
     noteCode(scan, entry, web);
   }
 

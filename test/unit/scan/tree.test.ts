@@ -87,6 +87,8 @@ describe('scanTree', () => {
     const groupWritable = write(root, 'config/app.php', '', 0o664);
     chownSync(groupWritable, 0, WEB.gid);
     write(root, 'config/cache.php');
+    const database = write(root, 'database/database.sqlite', '', 0o640);
+    chownSync(database, WEB.uid, WEB.gid);
 
     const scan = scanTree(root, WEB);
     expect(scan.webWritableCode.count).toBe(2);
