@@ -168,6 +168,11 @@ export interface Step {
   id: StepId;
   title: string;
   catalogue: readonly FindingDefinition[];
+  /**
+   * Every answers-file key this step can read, asked on this run or not. An answers file shared by a
+   * fleet names keys that only some hosts ask; those are accepted, anything else is a usage error.
+   */
+  choiceKeys: readonly string[];
   inspect(ctx: Context): Promise<Finding[]>;
   /** Questions for this run, given the findings; empty when nothing needs an answer. */
   choices?(ctx: Context, findings: Finding[]): Choice[];

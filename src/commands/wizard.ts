@@ -153,7 +153,7 @@ class WizardRun {
         dryRun: this.options.dryRun,
         prompter: this.options.dryRun && !this.io.interactive ? null : this.#prompter,
         say: (text) => say(style('muted', `  ${text}`)),
-      });
+      }, step.choiceKeys);
       plan = await step.plan(this.ctx, findings, resolved.values);
       previews = await previewChanges(plan.changes, this.ctx);
       Object.assign(report, {
@@ -305,7 +305,12 @@ async function checkAnswersUpFront(steps: Step[], ctx: Context, options: CliOpti
     const findings = await inspectStep(step, ctx);
     if (findings.length === 0) continue;
     const choices = step.choices?.(ctx, findings) ?? [];
-    await resolveChoices(step.id, choices, { answers, yes: options.yes, dryRun: false, prompter: null, say: () => undefined });
+    await resolveChoices(
+      step.id,
+      choices,
+      { answers, yes: options.yes, dryRun: false, prompter: null, say: () => undefined },
+      step.choiceKeys,
+    );
     if (answers?.action !== 'apply' && !options.yes) throw missingAction(step);
   }
 }

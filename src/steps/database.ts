@@ -22,6 +22,20 @@ async function inspection(ctx: Context): Promise<DbInspection> {
 export const step: Step = {
   id: 'database',
   title: 'Database credentials and least privilege',
+  choiceKeys: [
+    'adminVia',
+    'adminSocket',
+    'adminHost',
+    'adminPort',
+    'adminUser',
+    'adminPassword',
+    'adminPasswordEnv',
+    'runtimeUser',
+    'migrationUser',
+    'migrationUserName',
+    'retireOld',
+    'accountHost',
+  ],
   catalogue: DATABASE_CATALOGUE,
 
   async inspect(ctx: Context): Promise<Finding[]> {

@@ -156,7 +156,8 @@ export const CHOICE_KEYS: readonly string[] = ['profile'];
 
 export const step: Step = {
   id: 'files',
-  title: '.env ownership and mode, other secret files',
+  title: 'Ownership and mode of .env and other secret files',
+  choiceKeys: CHOICE_KEYS,
   catalogue: CATALOGUE.map((definition) => ({ ...definition, step: 'files' as const })),
   inspect,
   choices,

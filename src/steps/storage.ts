@@ -121,7 +121,8 @@ export function createStorageStep(options: StorageStepOptions = {}): Step {
   const configDirs = options.configDirs ?? ((ctx: Pick<Context, 'options'>) => serverConfigDirs(ctx.options));
   return {
     id: 'storage',
-    title: 'where secrets are stored',
+    title: 'Where secrets are stored',
+    choiceKeys: CHOICE_KEYS,
     catalogue: CATALOGUE.map((definition) => ({ ...definition, step: 'storage' as const })),
     inspect: async (ctx) => inspect(ctx, configDirs(ctx)),
     choices,

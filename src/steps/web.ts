@@ -29,6 +29,7 @@ const inspected = new WeakMap<Context['shared'], ServerInspection[]>();
 export const step: Step = {
   id: 'web',
   title: 'Web access to .env and other private files',
+  choiceKeys: CHOICE_KEYS,
   catalogue: webCatalogue,
 
   async inspect(ctx) {

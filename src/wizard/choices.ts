@@ -22,8 +22,13 @@ export interface ResolvedChoices {
   assumed: string[];
 }
 
-export async function resolveChoices(step: StepId, choices: Choice[], mode: ChoiceMode): Promise<ResolvedChoices> {
-  validateAnswerKeys(step, choices, mode.answers);
+export async function resolveChoices(
+  step: StepId,
+  choices: Choice[],
+  mode: ChoiceMode,
+  choiceKeys: readonly string[] = [],
+): Promise<ResolvedChoices> {
+  validateAnswerKeys(step, choices, mode.answers, choiceKeys);
   const values: Choices = {};
   const assumed: string[] = [];
   // Keys the steps read beyond their choices, such as `adminPasswordEnv`, pass through unchanged.
@@ -82,9 +87,14 @@ function validateAnswer(step: StepId, choice: Choice, value: string): string {
 }
 
 /** Rejects answer keys this step does not ask, so a typo is caught before anything changes. */
-function validateAnswerKeys(step: StepId, choices: Choice[], answers: StepAnswers | undefined): void {
-  if (!answers || choices.length === 0) return;
-  const known = new Set(['action', ...choices.map((choice) => choice.key)]);
+function validateAnswerKeys(
+  step: StepId,
+  choices: Choice[],
+  answers: StepAnswers | undefined,
+  choiceKeys: readonly string[],
+): void {
+  if (!answers) return;
+  const known = new Set(['action', ...choiceKeys, ...choices.map((choice) => choice.key)]);
   for (const choice of choices) if (choice.type === 'password') known.add(`${choice.key}Env`);
   for (const key of Object.keys(answers)) {
     if (!known.has(key)) {
