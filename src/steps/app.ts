@@ -122,20 +122,6 @@ const CATALOGUE = [
     fix: 'Delete the duplicated lines after the MAIL_* block by hand and review who has dashboard access.',
   },
   {
-    id: 'app.db-default-credentials',
-    severity: 'critical',
-    title: 'The database account in .env is a well-known default',
-    why: 'Example and image defaults (homestead/secret, postgres/postgres, root, user = password) are the first thing an attacker tries, and root or postgres can read every database on the server.',
-    fix: 'Run the database step: it creates a least-privilege account with a generated password.',
-  },
-  {
-    id: 'app.db-weak-password',
-    severity: 'high',
-    title: 'The database password in .env is weak',
-    why: 'An empty, short or common password falls to guessing whenever the database port or socket is reachable.',
-    fix: 'Run the database step: it sets a generated 32-character password.',
-  },
-  {
     id: 'app.advisory',
     severity: 'high',
     title: 'This Cachet version has published vulnerabilities',
@@ -166,7 +152,8 @@ export const CHOICE_KEYS: readonly string[] = ['production', 'appKey', 'configCa
 
 export const step: Step = {
   id: 'app',
-  title: 'unused features and insecure defaults',
+  title: 'Unused features and insecure defaults',
+  choiceKeys: CHOICE_KEYS,
   catalogue: CATALOGUE.map((definition) => ({ ...definition, step: 'app' as const })),
   inspect,
   choices,
@@ -193,10 +180,8 @@ async function inspect(ctx: Context): Promise<Finding[]> {
 
   findings.push(...settingFindings(ctx, env));
   findings.push(...traceFindings(env));
-
-  const credentials = judgeDbCredentials(install.db);
-  if (credentials && credentials.defaults.length > 0) findings.push(finding('app.db-default-credentials', credentials.defaults, install.envPath));
-  if (credentials && credentials.weak.length > 0) findings.push(finding('app.db-weak-password', credentials.weak, install.envPath));
+  // Default and weak database credentials are the database step's findings (db.*), with or without a
+  // connection, so they are not repeated here.
   return findings;
 }
 
@@ -431,16 +416,14 @@ function adviceFor(ctx: Context, ids: Set<string>, findings: Finding[]): string[
         'APP_KEY and mail passwords if a dashboard page or e-mail may have shown them.',
     );
   }
-  if (ids.has('app.db-default-credentials') || ids.has('app.db-weak-password')) {
-    notes.push('The database account in .env uses default or weak credentials: the database step replaces it with a least-privilege account.');
-  }
   if (ids.has('app.session-cookie-insecure') && isCachet23(ctx)) {
     notes.push('Cachet 2.3 hard-codes insecure session cookies (config/session.php), so SESSION_SECURE_COOKIE has no effect; upgrade.');
   }
   if (ids.has('app.demo-mode')) {
     notes.push('Delete the demo administrator test@test.com in the dashboard after turning demo mode off.');
   }
-  if (install.line === '2.x' && (ids.has('app.key-invalid') || ids.has('app.db-default-credentials'))) {
+  const defaultCredentials = (judgeDbCredentials(install.db)?.defaults.length ?? 0) > 0;
+  if (install.line === '2.x' && (ids.has('app.key-invalid') || defaultCredentials)) {
     notes.push(
       'This .env looks like a fresh copy of the example. If /setup still answers, anyone who reaches it can create an ' +
         'administrator: finish setup now or block /setup (the database step checks whether setup finished).',

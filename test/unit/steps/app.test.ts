@@ -9,6 +9,7 @@ import { DEMO_APP_KEY, typicalEnv, type TreeOptions } from '../../../src/demo/tr
 import { parseEnv } from '../../../src/dotenv/index.js';
 import type { EditEnvChange, RunCommandChange } from '../../../src/plan/changes.js';
 import { step } from '../../../src/steps/app.js';
+import { step as databaseStep } from '../../../src/steps/database.js';
 import { Secret } from '../../../src/util/secret.js';
 import { answersFor, byId, ids, inspectPlanApply, makeFixture, type StepFixture } from './step-context.js';
 
@@ -180,26 +181,37 @@ describe('app step: .env references and injected keys', () => {
   });
 });
 
-describe('app step: database credentials from .env', () => {
+describe('database credentials from .env', () => {
+  // The database step owns these findings; with no server reachable it judges .env alone.
   it.each([
-    ['homestead', 'secret', 'app.db-default-credentials'],
-    ['cachet', 'cachet', 'app.db-default-credentials'],
-    ['postgres', 'postgres', 'app.db-default-credentials'],
-    ['root', '', 'app.db-default-credentials'],
-    ['cachet_app', 'short1', 'app.db-weak-password'],
+    ['homestead', 'secret', 'db.default-credentials'],
+    ['cachet', 'cachet', 'db.password-equals-user'],
+    ['postgres', 'postgres', 'db.default-credentials'],
+    ['root', '', 'db.empty-password'],
+    ['cachet_app', 'short1', 'db.weak-password'],
   ])('flags %s / %s', async (user, password, id) => {
-    const env = envWith('2.x').replace('DB_USERNAME=cachet_app', `DB_USERNAME=${user}`).replace('DB_PASSWORD=Vq3Lr8Nw2Xk7Pz5Ty9Hb4Jm6Fd1Gs0Ca', `DB_PASSWORD=${password}`);
-    const findings = await findingsFor({ line: '2.x', version: '2.5.1', env });
+    const env = envWith('2.x', 'DB_DATABASE=cachet', 'DB_UNIX_SOCKET=/nonexistent/mysqld.sock')
+      .replace('DB_USERNAME=cachet_app', `DB_USERNAME=${user}`)
+      .replace('DB_PASSWORD=Vq3Lr8Nw2Xk7Pz5Ty9Hb4Jm6Fd1Gs0Ca', `DB_PASSWORD=${password}`);
+    const made = fixture({ line: '2.x', version: '2.5.1', env });
+    const findings = await databaseStep.inspect(await made.context());
     expect(ids(findings)).toContain(id);
     if (password !== user && password !== '') expect(JSON.stringify(findings.map((found) => found.evidence))).not.toContain(password);
   });
 
+  it('leaves them out of the app step', async () => {
+    const env = envWith('2.x').replace('DB_USERNAME=cachet_app', 'DB_USERNAME=homestead').replace('DB_PASSWORD=Vq3Lr8Nw2Xk7Pz5Ty9Hb4Jm6Fd1Gs0Ca', 'DB_PASSWORD=secret');
+    const findings = await findingsFor({ line: '2.x', version: '2.5.1', env });
+    expect(ids(findings).filter((id) => id.includes('db-'))).toEqual([]);
+  });
+
   it('rates the Ansible role defaults critical', async () => {
     // A public Ansible role ships APP_ENV=local, APP_DEBUG=true, a 16-character key and cachet / cachet.
-    const env = ['APP_ENV=local', 'APP_DEBUG=true', 'APP_KEY=aB3dE5gH7jK9mN1p', 'DB_DRIVER=mysql', 'DB_USERNAME=cachet', 'DB_PASSWORD=cachet', ''].join('\n');
-    const findings = await findingsFor({ line: '2.x', version: '2.4.1', env });
-    expect(byId(findings, 'app.db-default-credentials').severity).toBe('critical');
-    expect(byId(findings, 'app.db-default-credentials').evidence).toContain('DB_PASSWORD equals DB_USERNAME (cachet)');
+    const env = ['APP_ENV=local', 'APP_DEBUG=true', 'APP_KEY=aB3dE5gH7jK9mN1p', 'DB_DRIVER=mysql', 'DB_DATABASE=cachet', 'DB_UNIX_SOCKET=/nonexistent/mysqld.sock', 'DB_USERNAME=cachet', 'DB_PASSWORD=cachet', ''].join('\n');
+    const made = fixture({ line: '2.x', version: '2.4.1', env });
+    const ctx = await made.context();
+    const findings = [...(await step.inspect(ctx)), ...(await databaseStep.inspect(ctx))];
+    expect(byId(findings, 'db.password-equals-user').severity).toBe('critical');
     expect(byId(findings, 'app.debug-enabled').severity).toBe('critical');
     expect(byId(findings, 'app.env-not-production').severity).toBe('high');
     expect(byId(findings, 'app.key-invalid').severity).toBe('critical');
@@ -345,8 +357,6 @@ describe('app step: whole trees', () => {
       'app.advisory',
       'app.advisory-critical',
       'app.beacon-enabled',
-      'app.db-default-credentials',
-      'app.db-weak-password',
       'app.debug-enabled',
       'app.key-invalid',
     ]);
