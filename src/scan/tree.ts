@@ -319,6 +319,9 @@ function inspectFile(scan: TreeScan, entry: TreeEntry, name: string, inRoot: boo
 
 function noteCode(scan: TreeScan, entry: TreeEntry, web: WebIds): void {
   if (entry.type === 'other') return;
+  // A SQLite database (3.x's default is database/database.sqlite) is data the app must write, and SQLite
+  // creates its -journal and -wal files beside it, so database/ must stay writable by the web user too.
+  if (entry.rel === 'database' || (entry.type === 'file' && SQLITE_NAME.test(entry.rel))) return;
   const ownedByWeb = web.uid !== null && entry.uid === web.uid && web.uid !== 0;
   const groupWritable = web.gid !== null && entry.gid === web.gid && (entry.mode & GROUP_WRITE) !== 0;
   if (ownedByWeb || groupWritable) addSample(scan.webWritableCode, entry);
