@@ -1,5 +1,6 @@
 // Finds the secret values a preview, an error message or the manifest must never show.
 
+import { laravelEnv } from '../dotenv/laravel.js';
 import type { Install } from '../types.js';
 import { Secret } from '../util/secret.js';
 
@@ -27,7 +28,11 @@ export function installSecretValues(install: Pick<Install, 'db' | 'env'> | null 
   if (install.db.password) found.add(install.db.password);
   if (install.env) {
     for (const entry of install.env.entries()) {
-      if (isSecretKey(entry.key) && entry.value) found.add(entry.value);
+      if (!isSecretKey(entry.key) || !entry.value) continue;
+      // Laravel reads null, true, false and empty as keywords, not as secret text. Masking them would
+      // also hide every "null" in a preview, such as the "/dev/null" of a new file's diff header.
+      const resolved = laravelEnv(entry.value, install.env.dialect);
+      if (typeof resolved === 'string' && resolved !== '') found.add(entry.value);
     }
   }
   return found;

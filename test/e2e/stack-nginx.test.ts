@@ -40,6 +40,17 @@ describe('wizard on nginx, PHP-FPM and MariaDB', () => {
     expect(accountsBefore).toEqual(['homestead@%']);
   });
 
+  it('previews every change with --dry-run and writes nothing', async () => {
+    const preview = await runCli([...stack.cliArgs, '--dry-run', '--answers', answersFile, '--no-color']);
+    expect(preview.exitCode, preview.stderr).toBe(1);
+    // The drop-in is a new file; MAIL_PASSWORD=null must not turn every "null" into a mask.
+    expect(preview.stdout).toContain('--- /dev/null');
+    expect(preview.stdout).toContain("create MySQL account 'cachet_app'@'127.0.0.1'");
+    expect(preview.stdout).not.toContain('DB_PASSWORD=secret');
+    expect(stack.snapshot()).toEqual(before);
+    expect(await stack.listAccounts()).toEqual(accountsBefore);
+  });
+
   it('applies every step accepted at the terminal', async () => {
     const cli = await spawnCli([...stack.cliArgs, '--no-color']);
     try {
