@@ -94,7 +94,7 @@ describe('unattended wizard on Apache, PHP-FPM and PostgreSQL', () => {
   });
 
   it('keeps the front page and database writes working', async () => {
-    const front = await stack.get('/');
+    const front = await stack.getEventually('/', (response) => response.body.includes('debug: off'));
     expect(front.status).toBe(200);
     expect(front.body).toContain('settings from: config cache');
     expect(front.body).toContain('debug: off');
@@ -127,8 +127,8 @@ describe('unattended wizard on Apache, PHP-FPM and PostgreSQL', () => {
     expect(JSON.parse(rollback.stdout)).toMatchObject({ runId: first.runId, status: 'rolled-back', errors: [] });
 
     expect(await stack.listAccounts()).toEqual(rolesBefore);
-    expect((await stack.getOnceReloaded('/.env', 200)).status).toBe(200);
-    const front = await stack.get('/');
+    expect((await stack.getEventually('/.env', (response) => response.status === 200)).status).toBe(200);
+    const front = await stack.getEventually('/', (response) => response.body.includes('debug: on'));
     expect(front.status).toBe(200);
     expect(front.body).toContain('debug: on');
     expect((await stack.get('/incidents/new?name=after-rollback')).status).toBe(201);

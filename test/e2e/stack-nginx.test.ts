@@ -111,7 +111,7 @@ describe('wizard on nginx, PHP-FPM and MariaDB', () => {
   });
 
   it('keeps the front page and database writes working', async () => {
-    const front = await stack.get('/');
+    const front = await stack.getEventually('/', (response) => response.body.includes('debug: off'));
     expect(front.status).toBe(200);
     // The rebuilt config cache carries the new account and debug off.
     expect(front.body).toContain('settings from: config cache');
@@ -146,8 +146,8 @@ describe('wizard on nginx, PHP-FPM and MariaDB', () => {
     expect(rollback.stdout).toContain(`Rolled back run ${runId}`);
 
     expect(await stack.listAccounts()).toEqual(accountsBefore);
-    expect((await stack.getOnceReloaded('/.env', 200)).status).toBe(200);
-    const front = await stack.get('/');
+    expect((await stack.getEventually('/.env', (response) => response.status === 200)).status).toBe(200);
+    const front = await stack.getEventually('/', (response) => response.body.includes('debug: on'));
     expect(front.status).toBe(200);
     expect(front.body).toContain('debug: on');
     expect(front.body).toContain('components: API, Website');

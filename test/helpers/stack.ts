@@ -85,10 +85,11 @@ export interface Stack {
   databaseAnswers: Record<string, string>;
   get(path: string): Promise<HttpResponse>;
   /**
-   * Requests `path` until it answers `status` (at most about 10 s): a graceful reload returns before the
-   * server's new workers answer. Returns the last response.
+   * Requests `path` until `accept` returns true (at most about 10 s) and returns the last response. A
+   * graceful reload returns before the server's new workers answer, and PHP's opcache serves a replaced
+   * config cache for up to opcache.revalidate_freq seconds (2 by default).
    */
-  getOnceReloaded(path: string, status: number): Promise<HttpResponse>;
+  getEventually(path: string, accept: (response: HttpResponse) => boolean): Promise<HttpResponse>;
   /** Every entry of the app tree and of the web server's config (logs and runtime files left out). */
   snapshot(): Snapshot;
   /** Account names on the database server, e.g. ['homestead@%'] or ['postgres']. */
@@ -145,7 +146,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cliArgs,
       databaseAnswers: database.answers,
       get: (path) => httpGet(port, path),
-      getOnceReloaded: (path, status) => getUntil(port, path, status),
+      getEventually: (path, accept) => getUntil(port, path, accept),
       snapshot: () => ({ ...snapshotDir(root, 'app'), ...snapshotDir(web.dir, 'web', isRuntimeFile) }),
       listAccounts: database.listAccounts,
       stop: cleanup,
@@ -331,9 +332,9 @@ function httpGet(port: number, path: string): Promise<HttpResponse> {
   });
 }
 
-async function getUntil(port: number, path: string, status: number): Promise<HttpResponse> {
+async function getUntil(port: number, path: string, accept: (response: HttpResponse) => boolean): Promise<HttpResponse> {
   let response = await httpGet(port, path);
-  for (let attempt = 0; attempt < 100 && response.status !== status; attempt++) {
+  for (let attempt = 0; attempt < 100 && !accept(response); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     response = await httpGet(port, path);
   }
