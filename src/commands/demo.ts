@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 import { DEFAULT_STATE_DIR, type Answers, type CliOptions, type Io } from '../cli-options.js';
-import { buildCachetTree, typicalEnv } from '../demo/tree.js';
+import { buildCachetTree } from '../demo/tree.js';
 import { PreconditionError } from '../errors.js';
 import type { StepId } from '../types.js';
 import { groupName } from '../util/users.js';
@@ -24,7 +24,7 @@ const DEMO_VERSION = '2.5.1';
 export async function runDemo(options: CliOptions, io: Io): Promise<number> {
   const base = createDemoDir();
   const root = join(base, 'cachet');
-  buildCachetTree(root, { line: '2.x', version: DEMO_VERSION, env: demoEnv(), mistakes: true, configCache: true });
+  buildCachetTree(root, { line: '2.x', version: DEMO_VERSION, mistakes: true, configCache: true });
   const stateDir = options.stateDir === DEFAULT_STATE_DIR ? join(base, 'state') : options.stateDir;
   const isRoot = process.getuid?.() === 0;
   const steps = DEMO_STEPS.filter((id) => (options.only === null || options.only.includes(id)) && !options.skip.includes(id));
@@ -82,20 +82,6 @@ function createDemoDir(): string {
   // Other users (a web user in the wizard's checks) may traverse it, as they would a real install's parent.
   chmodSync(base, 0o755);
   return base;
-}
-
-/**
- * The mistaken 2.x `.env` with the database account of a good one: only the database step, which needs a
- * server, could replace a default account, and the demo's closing `check` must be able to pass.
- */
-function demoEnv(): string {
-  const good = typicalEnv('2.x', false);
-  let env = typicalEnv('2.x', true);
-  for (const key of ['DB_USERNAME', 'DB_PASSWORD']) {
-    const line = new RegExp(`^${key}=.*$`, 'm');
-    env = env.replace(line, good.match(line)![0]);
-  }
-  return env;
 }
 
 /**
