@@ -486,8 +486,8 @@ export async function planConfigCache(ctx: PlanContext, plan: Plan): Promise<voi
     ...(user ? { user, undoUser: user } : {}),
     cwd: ctx.install.root,
     timeoutMs: 120_000,
-    // Runs after .env is restored, so the cache contains the old credentials again.
-    undoArgv: ['php', 'artisan', 'config:cache'],
+    // The cache may have been stale before the run, so undo restores its bytes rather than rebuilding.
+    restores: [cached],
   });
 }
 

@@ -76,6 +76,11 @@ export interface RunCommandChange extends ChangeBase {
   timeoutMs?: number;
   undoArgv?: string[];
   undoUser?: string;
+  /**
+   * Files the command rewrites (e.g. the config cache). They are backed up before it runs and put back
+   * byte for byte on undo, which a second run of the command cannot do for a file that was stale.
+   */
+  restores?: string[];
 }
 
 export type DbEngine = 'mysql' | 'pgsql';

@@ -362,8 +362,8 @@ async function plan(ctx: Context, findings: Finding[], answers: Choices): Promis
         argv,
         cwd: install.root,
         ...(user ? { user, undoUser: user } : {}),
-        // After .env is restored, rebuild again so the cache matches the old file.
-        undoArgv: argv,
+        // The cache may have been stale before the run, so undo restores its bytes rather than rebuilding.
+        restores: [join(install.root, CONFIG_CACHE)],
         timeoutMs: 120_000,
       });
       notes.push('PHP-FPM with opcache.validate_timestamps=0 keeps serving the old config cache until it is reloaded (systemctl reload php*-fpm).');

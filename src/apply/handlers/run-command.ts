@@ -6,6 +6,7 @@ import type { RunCommandChange } from '../../plan/changes.js';
 import type { Context } from '../../types.js';
 import type { ApplyContext, ChangeHandler, UndoRecord } from '../types.js';
 import { ApplyError, RollbackError } from '../../errors.js';
+import { recordFileUndo } from './file-undo.js';
 
 export interface RunCommandUndo extends UndoRecord {
   kind: 'run-command';
@@ -22,10 +23,13 @@ export const handler: ChangeHandler<RunCommandChange> = {
     if (change.undoArgv) {
       lines.push(`    on undo: ${formatArgv(change.undoArgv)}${change.undoUser ? `  (as ${change.undoUser})` : ''}`);
     }
+    for (const path of change.restores ?? []) lines.push(`    on undo: restore ${path} from its backup`);
     return lines;
   },
 
   async apply(change, actx) {
+    // A write-file record: the executor's undo restores the file's bytes, owner and mode from the backup.
+    for (const path of change.restores ?? []) await recordFileUndo('write-file', path, [], actx);
     if (change.undoArgv) {
       const record: RunCommandUndo = {
         kind: 'run-command',

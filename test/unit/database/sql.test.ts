@@ -197,7 +197,7 @@ describe('config cache rebuild', () => {
       const withCache = { step: 'database' as const, changes: [] as unknown[], notes: [] };
       await planConfigCache(ctx, withCache as never);
       expect(withCache.changes).toEqual([
-        expect.objectContaining({ kind: 'run-command', argv: ['php', 'artisan', 'config:cache'], user: 'www-data', undoArgv: ['php', 'artisan', 'config:cache'] }),
+        expect.objectContaining({ kind: 'run-command', argv: ['php', 'artisan', 'config:cache'], user: 'www-data', restores: [join(root, 'bootstrap', 'cache', 'config.php')] }),
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -327,14 +327,17 @@ describe('app step: plans', () => {
     // The tree's artisan is a stand-in that exits 1, as a broken PHP install would.
     const env = envWith('2.x').replace('APP_DEBUG=false', 'APP_DEBUG=true');
     const made = fixture({ line: '2.x', version: '2.5.1', configCache: true, env });
+    const cacheBefore = readFileSync(join(made.root, 'bootstrap/cache/config.php'));
     const { plan, result } = await inspectPlanApply(step, await made.context(), { configCache: 'rebuild' });
     const rebuild = plan.changes[1] as RunCommandChange;
     expect(rebuild.kind).toBe('run-command');
     expect(rebuild.argv).toEqual(['sh', '-c', 'umask 027 && exec php artisan config:cache']);
     expect(rebuild.user).toBe('www-data');
     expect(rebuild.cwd).toBe(made.root);
+    expect(rebuild.restores).toEqual([join(made.root, 'bootstrap/cache/config.php')]);
     expect(result.outcomes[0]!.status).toBe('failed');
     expect(readFileSync(join(made.root, '.env'), 'utf8')).toBe(env);
+    expect(readFileSync(join(made.root, 'bootstrap/cache/config.php'))).toEqual(cacheBefore);
   });
 
   it('refuses to plan for an unparseable .env and names the line', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,5 +55,27 @@ describe('run-command handler', () => {
     await handler.undo(h.records[0]!, h.actx);
     expect(readFileSync(out, 'utf8')).toBe('undone\n');
     expect(await handler.preview(change, h.ctx)).toEqual(['  run false', `    on undo: sh -c 'echo undone > "$0"' ${out}`]);
+  });
+
+  it('restores the files it rewrites byte for byte', async () => {
+    const cache = join(scratch, 'config.php');
+    writeFileSync(cache, "<?php return ['stale' => true];\n");
+    chmodSync(cache, 0o640);
+    const change: RunCommandChange = {
+      kind: 'run-command',
+      summary: 'rebuild cache',
+      argv: ['sh', '-c', 'echo rebuilt > "$0"', cache],
+      restores: [cache],
+    };
+    await handler.apply(change, h.actx);
+    expect(readFileSync(cache, 'utf8')).toBe('rebuilt\n');
+    expect(h.records).toHaveLength(1);
+    expect(h.records[0]!.kind).toBe('write-file');
+
+    const { handler: writeFile } = await import('../../../../src/apply/handlers/write-file.js');
+    await writeFile.undo(h.records[0]!, h.actx);
+    expect(readFileSync(cache, 'utf8')).toBe("<?php return ['stale' => true];\n");
+    expect(statSync(cache).mode & 0o7777).toBe(0o640);
+    expect(await handler.preview(change, h.ctx)).toContain(`    on undo: restore ${cache} from its backup`);
   });
 });
