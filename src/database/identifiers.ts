@@ -10,7 +10,8 @@ import { Secret } from '../util/secret.js';
 // most 63 bytes. The character set is deliberately narrower than either server allows.
 const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/;
-const MYSQL_HOST = /^[A-Za-z0-9_.:%-]{1,255}$/;
+// No `%` or `_`: in an account host they are wildcards, and an account for any host is what this step removes.
+const MYSQL_HOST = /^[A-Za-z0-9.:-]{1,255}$/;
 
 /** Throws a UsageError unless `name` is a plain account (user or role) name. */
 export function validateAccountName(name: string, what = 'account name'): string {
@@ -32,7 +33,9 @@ export function validateDatabaseName(name: string, what = 'database name'): stri
 
 export function validateMysqlHost(host: string): string {
   if (!MYSQL_HOST.test(host)) {
-    throw new UsageError(`Invalid account host '${host}': use a host name, an IP address or 'localhost'.`);
+    throw new UsageError(
+      `Invalid account host '${host}': use one host name, IP address or 'localhost' (no % or _ wildcards).`,
+    );
   }
   return host;
 }
