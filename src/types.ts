@@ -153,6 +153,8 @@ export interface Choice {
   recommended?: string;
   /** Longer explanation shown with the prompt (trade-offs). */
   help?: string;
+  /** Asked only when this returns true for the values chosen so far (earlier choices come first). */
+  when?: (values: Choices) => boolean;
 }
 
 export type Choices = Record<string, string>;

@@ -56,6 +56,10 @@ export const step: Step = {
   },
 };
 
+function viaTcp(values: Choices): boolean {
+  return values.adminVia === 'tcp';
+}
+
 function adminChoices(ctx: Context, engine: 'mysql' | 'pgsql'): Choice[] {
   const db = ctx.install.db;
   const isMysql = engine === 'mysql';
@@ -81,24 +85,34 @@ function adminChoices(ctx: Context, engine: 'mysql' | 'pgsql'): Choice[] {
       type: 'input',
       options: [],
       recommended: db.socket ?? (isMysql ? '/run/mysqld/mysqld.sock' : DEFAULT_PG_SOCKET_DIR),
+      when: (values) => values.adminVia !== 'tcp',
     },
-    { key: 'adminHost', message: 'Administrator host (TCP)', type: 'input', options: [], recommended: db.host ?? '127.0.0.1' },
-    { key: 'adminPort', message: 'Administrator port (TCP)', type: 'input', options: [], recommended: String(db.port ?? (isMysql ? 3306 : 5432)) },
-    { key: 'adminUser', message: 'Administrator user name (TCP or socket)', type: 'input', options: [], recommended: isMysql ? 'root' : 'postgres' },
+    { key: 'adminHost', message: 'Administrator host (TCP)', type: 'input', options: [], recommended: db.host ?? '127.0.0.1', when: viaTcp },
+    {
+      key: 'adminPort',
+      // PostgreSQL's socket file name carries the port, so runuser access needs it too.
+      message: isMysql ? 'Administrator port (TCP)' : 'PostgreSQL port',
+      type: 'input',
+      options: [],
+      recommended: String(db.port ?? (isMysql ? 3306 : 5432)),
+      when: (values) => !isMysql || viaTcp(values),
+    },
+    {
+      key: 'adminUser',
+      message: 'Administrator user name',
+      type: 'input',
+      options: [],
+      recommended: isMysql ? 'root' : 'postgres',
+      when: (values) => isMysql || viaTcp(values),
+    },
     {
       key: 'adminPassword',
-      message: 'Administrator password (leave empty for socket or runuser access)',
+      message: 'Administrator password',
       type: 'password',
       options: [],
       recommended: '',
       help: 'Unattended runs name an environment variable instead: "adminPasswordEnv": "VAR".',
-    },
-    {
-      key: 'adminPasswordEnv',
-      message: 'Environment variable holding the administrator password (empty for none)',
-      type: 'input',
-      options: [],
-      recommended: '',
+      when: viaTcp,
     },
   ];
 }
@@ -130,6 +144,7 @@ function accountChoices(ctx: Context, engine: 'mysql' | 'pgsql', findings: Findi
       type: 'input',
       options: [],
       recommended: engine === 'mysql' ? 'cachet_migrate' : 'cachet_owner',
+      when: (values) => values.migrationUser === 'yes',
     },
     {
       key: 'retireOld',

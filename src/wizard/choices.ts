@@ -37,6 +37,7 @@ export async function resolveChoices(
   }
 
   for (const choice of choices) {
+    if (choice.when && !choice.when(values)) continue;
     const answered = mode.answers?.[choice.key];
     if (answered !== undefined) {
       values[choice.key] = validateAnswer(step, choice, answered);

@@ -45,6 +45,21 @@ describe('resolveChoices', () => {
     await expect(resolveChoices('files', [PROFILE], mode({ answers: { profle: 'locked' } }))).rejects.toThrow('unknown key "files.profle"');
   });
 
+  it('accepts a key this step asks only on other hosts', async () => {
+    const resolved = await resolveChoices('app', [COPIES], mode({ answers: { appKey: 'keep' }, yes: true }), ['appKey', 'copies']);
+    expect(resolved.values).toEqual({ appKey: 'keep', copies: 'quarantine' });
+  });
+
+  it('skips a choice whose condition is false', async () => {
+    const via: Choice = { ...COPIES, key: 'adminVia', options: [{ value: 'socket', label: 's' }, { value: 'tcp', label: 't' }], recommended: 'socket' };
+    const host: Choice = { key: 'adminHost', message: 'Host', type: 'input', options: [], when: (values) => values.adminVia === 'tcp' };
+    const bySocket = await resolveChoices('database', [via, host], mode({ yes: true }));
+    expect(bySocket.values).toEqual({ adminVia: 'socket' });
+    await expect(resolveChoices('database', [via, host], mode({ answers: { adminVia: 'tcp' }, yes: true }))).rejects.toThrow(
+      'no answer for "database.adminHost"',
+    );
+  });
+
   it('assumes the recommended value in a dry run without a terminal', async () => {
     const resolved = await resolveChoices('storage', [COPIES], mode({ dryRun: true }));
     expect(resolved).toEqual({ values: { copies: 'quarantine' }, assumed: ['copies'] });
