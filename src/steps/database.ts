@@ -6,6 +6,7 @@ import { engineOf, inspectDatabase, type DbInspection } from '../database/inspec
 import { defaultRuntimeUser, planDatabase, recommendedMysqlHost } from '../database/plan.js';
 import { DEFAULT_PG_SOCKET_DIR } from '../database/admin.js';
 import type { Choice, Choices, Context, Finding, Plan, Step } from '../types.js';
+import { findServerEnvLines, serverConfigDirs, type ServerEnvLine } from '../scan/server-config.js';
 import { memo } from '../util/memo.js';
 
 const INSPECTION_KEY = 'database.inspection';
@@ -52,7 +53,18 @@ export const step: Step = {
   },
 
   async plan(ctx: Context, findings: Finding[], choices: Choices): Promise<Plan> {
-    return planDatabase(ctx, await inspection(ctx), findings, choices);
+    const shadowing = serverConfigCredentials(ctx);
+    if (shadowing.length === 0) return planDatabase(ctx, await inspection(ctx), findings, choices);
+
+    // A DB_* variable set in server config wins over .env, so after the swap the site may still log in
+    // with the old account: locking or dropping it then would take the site down.
+    const where = shadowing.map((line) => `${line.key} at ${line.file}:${line.line}`).join(', ');
+    const plan = await planDatabase(ctx, await inspection(ctx), findings, { ...choices, retireOld: 'keep' });
+    plan.notes.push(
+      `Web-server or PHP-FPM config sets ${where}, which wins over .env: update or remove those lines, ` +
+        'reload the server, then lock the old account by hand. It is kept for now.',
+    );
+    return plan;
   },
 };
 
@@ -183,4 +195,11 @@ function recommendedHost(ctx: Context): string | undefined {
   if (db.socket || !db.host || db.host === 'localhost') return 'localhost';
   if (db.host === '127.0.0.1' || db.host === '::1') return db.host;
   return undefined;
+}
+
+const CREDENTIAL_KEYS = new Set(['DB_HOST', 'DB_PORT', 'DB_DATABASE', 'DB_USERNAME', 'DB_PASSWORD']);
+
+/** DB_* lines in web-server and PHP-FPM config (Apache SetEnv, nginx fastcgi_param, FPM env[]). */
+function serverConfigCredentials(ctx: Context): ServerEnvLine[] {
+  return findServerEnvLines(serverConfigDirs(ctx.options)).filter((line) => CREDENTIAL_KEYS.has(line.key));
 }

@@ -2,7 +2,7 @@
 // applied through the executor, proven from PHP, and undone when a later change fails.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,6 +205,21 @@ describe('database step on MariaDB', () => {
       expect(findings).toEqual([]);
       expect((await step.plan(again, findings, adminChoices())).changes).toEqual([]);
     } finally {
+      site.cleanup();
+    }
+  });
+
+  test('keeps the old account when server config sets DB_PASSWORD', async () => {
+    const site = await makeSite({ database: 'shadow_db', user: 'shadowuser', password: 'shadowuser' });
+    const pools = mkdtempSync(join(tmpdir(), 'fpm-pools-'));
+    writeFileSync(join(pools, 'cachet.conf'), '[cachet]\nuser = www-data\nenv[DB_PASSWORD] = shadowuser\n');
+    try {
+      const ctx = { ...site.ctx, shared: new Map(), options: { ...site.ctx.options, fpmPoolDirs: [pools] } };
+      const plan = await step.plan(ctx, await step.inspect(ctx), adminChoices({ runtimeUser: 'shadow_app', retireOld: 'lock' }));
+      expect(plan.changes.some((change) => /lock/i.test(change.summary))).toBe(false);
+      expect(plan.notes.join('\n')).toContain(`DB_PASSWORD at ${join(pools, 'cachet.conf')}:3, which wins over .env`);
+    } finally {
+      rmSync(pools, { recursive: true, force: true });
       site.cleanup();
     }
   });
