@@ -3,11 +3,10 @@
 
 import type { CliOptions, Io } from '../cli-options.js';
 import { rollbackRun } from '../apply/rollback.js';
-import { runOptionsFrom } from '../context.js';
+import { createContext } from '../context.js';
 import { RollbackError } from '../errors.js';
 import { createStyler } from '../report/style.js';
 import type { Context, Install } from '../types.js';
-import { exec } from '../util/exec.js';
 import { VERSION } from '../version.js';
 
 export async function runRollback(runId: string | null, options: CliOptions, io: Io): Promise<number> {
@@ -73,13 +72,5 @@ function rollbackContext(options: CliOptions): Context {
     },
     webUser: { user: '', group: '', uid: null, gid: null, source: 'not read during rollback' },
   };
-  return {
-    install,
-    options: runOptionsFrom(options),
-    exec,
-    env: { ...options.env },
-    now: () => new Date(),
-    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
-    shared: new Map(),
-  };
+  return createContext(install, options);
 }
