@@ -10,8 +10,7 @@ import { Secret } from '../util/secret.js';
 // most 63 bytes. The character set is deliberately narrower than either server allows.
 const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/;
-// No `%` or `_`: in an account host they are wildcards, and an account for any host is what this step removes.
-const MYSQL_HOST = /^[A-Za-z0-9.:-]{1,255}$/;
+const MYSQL_HOST = /^[A-Za-z0-9_.:%-]{1,255}$/;
 
 /** Throws a UsageError unless `name` is a plain account (user or role) name. */
 export function validateAccountName(name: string, what = 'account name'): string {
@@ -33,11 +32,21 @@ export function validateDatabaseName(name: string, what = 'database name'): stri
 
 export function validateMysqlHost(host: string): string {
   if (!MYSQL_HOST.test(host)) {
-    throw new UsageError(
-      `Invalid account host '${host}': use one host name, IP address or 'localhost' (no % or _ wildcards).`,
-    );
+    throw new UsageError(`Invalid account host '${host}': use a host name, an IP address or 'localhost'.`);
   }
   return host;
+}
+
+/**
+ * Validates the host of an account this tool creates. `%` and `_` are wildcards in an account host, and an
+ * account open to any client is what the database step replaces, so they are rejected here (existing
+ * accounts such as 'homestead'@'%' can still be named through validateMysqlHost, to lock them).
+ */
+export function validateNewAccountHost(host: string): string {
+  if (/[%_]/.test(host)) {
+    throw new UsageError(`Invalid account host '${host}' for the new account: give one host name, IP address or 'localhost' (no % or _ wildcards).`);
+  }
+  return validateMysqlHost(host);
 }
 
 /** Quotes a MySQL identifier with backticks, doubling any backtick inside. */

@@ -13,7 +13,7 @@ import { describeAdmin, parseAdminAccess } from './admin.js';
 import { cachetTables } from './cachet-tables.js';
 import { ACCOUNT_FINDINGS } from './catalogue.js';
 import { migrationPrivileges, RUNTIME_PRIVILEGES } from './grants.js';
-import { validateAccountName, validateMysqlHost } from './identifiers.js';
+import { validateAccountName, validateNewAccountHost } from './identifiers.js';
 import type { DbInspection } from './inspect.js';
 import { DEFAULT_MYSQL_SOCKET, type MysqlServerInfo } from './mysql.js';
 import { generatePassword } from './password.js';
@@ -82,7 +82,7 @@ async function planMysql(ctx: PlanContext, inspection: DbInspection, admin: DbAd
   const db = inspection.db;
   const database = db.database!;
   const view = inspection.mysql?.view ?? null;
-  const host = validateMysqlHost(choices.accountHost || recommendedMysqlHost(inspection) || missingHost());
+  const host = validateNewAccountHost(choices.accountHost || recommendedMysqlHost(inspection) || missingHost());
   const runtimeUser = validateAccountName(choices.runtimeUser || defaultRuntimeUser(db.username), 'database.runtimeUser');
   const wantsMigration = choices.migrationUser === 'yes';
   const migrationUser = wantsMigration ? validateAccountName(choices.migrationUserName || 'cachet_migrate', 'database.migrationUserName') : null;

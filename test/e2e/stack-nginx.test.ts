@@ -74,11 +74,11 @@ describe('wizard on nginx, PHP-FPM and MariaDB', () => {
       await cli.waitFor('[4/5] database');
       await select(cli, 'How should the changes reach the database server as an administrator?', 'root over the local unix socket');
       await type(cli, 'MySQL/MariaDB socket path', stack.databaseAnswers.adminSocket!);
-      for (const prompt of ['Administrator host (TCP)', 'Administrator port (TCP)', 'Administrator user name', 'Administrator password', 'Environment variable holding the administrator password', 'Name of the new account Cachet will run with']) {
+      // Over the socket only the user name is asked; host, port and password are TCP questions.
+      for (const prompt of ['Administrator user name', 'Name of the new account Cachet will run with']) {
         await type(cli, prompt, '');
       }
       await type(cli, 'Also create a migration account', '');
-      await type(cli, 'Name of the migration account', '');
       await select(cli, "What should happen to the old account (homestead) once the new one works?", 'lock it');
       await type(cli, 'Host part of the new account', '');
       await accept(cli, 'database');
