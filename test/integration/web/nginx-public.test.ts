@@ -13,7 +13,7 @@ import { makeCachetTree, type CachetTree } from '../../helpers/cachet-tree.js';
 import { createNginx, type NginxInstance } from '../../helpers/nginx.js';
 import { startPhpFpm, type PhpFpmInstance } from '../../helpers/php-fpm.js';
 import { freePort } from '../../helpers/ports.js';
-import { applyPlan, finding, freshContext, get, ids, inspectAndPlan, webContext, type WebRun } from './support.js';
+import { applyPlan, finding, freshContext, get, getAfterReload, ids, inspectAndPlan, webContext, type WebRun } from './support.js';
 
 let fpm: PhpFpmInstance;
 
@@ -179,7 +179,7 @@ describe('nginx dotfile rule that blocks ACME challenges', () => {
     expect(dropIn.content).toContain(`root ${letsencrypt};`);
     const result = await applyPlan(run.ctx, plan);
     expect(result.outcomes[0], JSON.stringify(result.outcomes[0])).toMatchObject({ status: 'applied' });
-    const challenge = await get(port, '/.well-known/acme-challenge/abc', 'status.example.com');
+    const challenge = await getAfterReload(port, '/.well-known/acme-challenge/abc', 'status.example.com', 200);
     expect(challenge.status).toBe(200);
     expect(challenge.body).toBe('abc.thumbprint');
     expect([403, 404]).toContain((await get(port, '/.env', 'status.example.com')).status);

@@ -86,3 +86,22 @@ export async function get(port: number, path: string, host = 'localhost'): Promi
     req.end();
   });
 }
+
+/**
+ * GETs until the status is `expected` or 5 s pass, and returns the last answer. `nginx -s reload` and
+ * `apache2 -k graceful` return before every old worker has stopped, so a request right after a reload
+ * can still reach the old config.
+ */
+export async function getAfterReload(
+  port: number,
+  path: string,
+  host: string,
+  expected: number,
+): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const answer = await get(port, path, host);
+    if (answer.status === expected || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
