@@ -142,7 +142,11 @@ export const step: Step = {
     }
 
     if (changes.length > 0 && probes.length > 0) {
-      changes.push({ kind: 'probe', summary: 'probe private files (must be blocked) and the front page (must answer)', requests: dedupe(probes) });
+      if (ctx.options.probe) {
+        changes.push({ kind: 'probe', summary: 'probe private files (must be blocked) and the front page (must answer)', requests: dedupe(probes) });
+      } else {
+        notes.push('--no-probe: the change is checked by the config test only, not over HTTP; request /.env and the front page yourself after the reload.');
+      }
     }
     return { step: 'web', changes, notes: [...new Set(notes)] };
   },

@@ -103,10 +103,20 @@ describe('nginx site from the 2.x Docker image', () => {
     expect((await get(port, '/')).body).toContain('Cachet-shaped status page');
   });
 
+  it('plans no HTTP probe with --no-probe', async () => {
+    const quiet = { ...run.ctx, options: { ...run.ctx.options, probe: false } };
+    const { plan } = await inspectAndPlan(quiet);
+    expect(plan.changes.length).toBeGreaterThan(0);
+    expect(plan.changes.map((change) => change.kind)).not.toContain('probe');
+    expect(plan.notes.join('\n')).toContain('--no-probe');
+  });
+
   it('blocks private files and keeps the site working once applied', async () => {
     const { plan } = await inspectAndPlan(run.ctx);
     const result = await applyPlan(run.ctx, plan);
     expect(result.outcomes[0], JSON.stringify(result.outcomes[0])).toMatchObject({ status: 'applied' });
+    // The first answer may still come from a worker of the old config; see getAfterReload.
+    expect((await getAfterReload(port, '/.env.bak', 'localhost', 404)).status).toBe(404);
     for (const path of ['/.env.bak', '/.env', '/.git/HEAD', '/.env.js', '/.git/x.css', '/index.php.bak', '/../.env']) {
       expect([400, 403, 404], path).toContain((await get(port, path)).status);
     }

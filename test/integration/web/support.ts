@@ -30,7 +30,8 @@ export async function webContext(root: string, options: Partial<RunOptions>): Pr
       dryRun: false,
       yes: true,
       json: false,
-      probe: false,
+      // Probes go only to the test's own server on loopback; the apply's probe also waits out the reload.
+      probe: true,
       probeUrl: null,
       stateDir,
       nginxConf: ABSENT,
