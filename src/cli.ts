@@ -7,6 +7,7 @@ import { readAnswers } from './answers.js';
 import { DEFAULT_STATE_DIR, type CliOptions, type Io } from './cli-options.js';
 import { CancelledError, InternalError, UsageError, exitCodeOf } from './errors.js';
 import { shouldColor } from './report/style.js';
+import { selectSteps } from './steps/index.js';
 import { SEVERITIES, STEP_IDS, type Severity, type StepId } from './types.js';
 import { VERSION } from './version.js';
 
@@ -86,14 +87,23 @@ function toCliOptions(raw: RawOptions): CliOptions {
   if (raw.probeUrl !== undefined) validateUrl(raw.probeUrl, '--probe-url');
   if (fromAnswers.probeUrl !== undefined) validateUrl(fromAnswers.probeUrl, 'options.probeUrl in the answers file');
 
+  const only = parseSteps(raw.only, '--only');
+  const skip = parseSteps(raw.skip, '--skip') ?? [];
+  if (selectSteps(only, skip).length === 0) {
+    // An empty selection would pass every check, which a cron line with an empty variable must not do.
+    throw new UsageError(
+      `--only ${raw.only ?? '(all)'} --skip ${raw.skip ?? '(none)'} selects no step. Name at least one of ${STEP_IDS.join(', ')}.`,
+    );
+  }
+
   return {
     path: raw.path ?? fromAnswers.path ?? null,
     dryRun: raw.dryRun === true,
     yes: raw.yes === true,
     answers,
     answersFile: raw.answers ?? null,
-    only: parseSteps(raw.only, '--only'),
-    skip: parseSteps(raw.skip, '--skip') ?? [],
+    only,
+    skip,
     json: raw.json === true,
     probe: raw.probe !== false,
     probeUrl: raw.probeUrl ?? fromAnswers.probeUrl ?? null,
@@ -184,6 +194,11 @@ function buildProgram(run: (task: () => Promise<number>) => void): Command {
 
 function reportError(error: unknown): number {
   const code = exitCodeOf(error);
+  if (process.argv.includes('--json')) {
+    // Machines reading stdout get one JSON document even when the run stops before its report.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stdout.write(`${JSON.stringify({ tool: 'cachet-harden', version: VERSION, error: message, exitCode: code }, null, 2)}\n`);
+  }
   if (error instanceof CancelledError) {
     io.stderr.write(`${error.message}\n`);
   } else if (error instanceof Error && code !== 70 && !(error instanceof InternalError)) {

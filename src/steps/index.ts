@@ -1,6 +1,7 @@
 // The step registry. Each step module is imported only when selected, so `check --only files` never loads
 // the web or database adapters.
 
+import { UsageError } from '../errors.js';
 import { STEP_IDS, type Step, type StepId } from '../types.js';
 
 const loaders: Record<StepId, () => Promise<{ step: Step }>> = {
@@ -18,6 +19,13 @@ export function selectSteps(only: StepId[] | null, skip: StepId[]): StepId[] {
 
 export async function loadSteps(only: StepId[] | null, skip: StepId[]): Promise<Step[]> {
   const ids = selectSteps(only, skip);
+  if (ids.length === 0) {
+    // An empty selection would pass every check, which a cron line with an empty variable must not do.
+    throw new UsageError(
+      `--only ${only?.join(',') ?? '(all)'} --skip ${skip.join(',') || '(none)'} selects no step. ` +
+        `Name at least one of ${STEP_IDS.join(', ')}.`,
+    );
+  }
   const modules = await Promise.all(ids.map((id) => loaders[id]()));
   return modules.map((module) => module.step);
 }

@@ -59,4 +59,19 @@ describe('cli', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('only http and https');
   });
+
+  it('rejects a selection of no steps with exit 2', async () => {
+    const result = await runCli(['check', '--only', 'app', '--skip', 'app', '--path', '/usr']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('selects no step');
+  });
+
+  it('prints usage errors as JSON on stdout with --json', async () => {
+    const result = await runCli(['check', '--json', '--path', '/nonexistent/cachet']);
+    expect(result.exitCode).toBe(2);
+    const document = JSON.parse(result.stdout) as { error: string; exitCode: number };
+    expect(document.exitCode).toBe(2);
+    expect(document.error).toContain('/nonexistent/cachet');
+    expect(result.stderr).toContain('/nonexistent/cachet');
+  });
 });
