@@ -47,7 +47,7 @@ export function judgeDbCredentials(db: Pick<DbSettings, 'driver' | 'username' | 
   else {
     if (COMMON_PASSWORDS.has(password.toLowerCase())) weak.push('DB_PASSWORD is a common word from examples');
     if (password.length < MIN_PASSWORD_LENGTH) {
-      weak.push(`DB_PASSWORD has ${password.length} characters (fewer than ${MIN_PASSWORD_LENGTH})`);
+      weak.push(`DB_PASSWORD is shorter than ${MIN_PASSWORD_LENGTH} characters`);
     }
   }
   return { defaults, weak };

@@ -6,7 +6,7 @@ import { maskValue, redact } from '../util/secret.js';
 import { definitionOf } from './catalogue.js';
 import { excessDatabasePrivileges, summariseMysqlGrants } from './grants.js';
 import type { MysqlAccountView, MysqlEndpoint } from './mysql.js';
-import { assessPassword } from './password.js';
+import { MIN_PASSWORD_LENGTH, assessPassword } from './password.js';
 import type { PgRoleView } from './postgres.js';
 import type { SqliteView } from './sqlite.js';
 
@@ -104,7 +104,7 @@ export function credentialFindings(db: DbSettings, engine: 'mysql' | 'pgsql'): F
     if (weakness === 'empty') findings.push(finding('db.empty-password', evidence));
     if (weakness === 'equals-user') findings.push(finding('db.password-equals-user', evidence));
     if (weakness === 'common' || weakness === 'short') {
-      const reason = weakness === 'common' ? 'the password is a common word' : `the password has ${db.password!.length} characters`;
+      const reason = weakness === 'common' ? 'the password is a common word' : `the password is shorter than ${MIN_PASSWORD_LENGTH} characters`;
       if (!findings.some((f) => f.id === 'db.weak-password')) findings.push(finding('db.weak-password', [...evidence, reason]));
     }
   }

@@ -29,11 +29,10 @@ export class Secret {
   }
 }
 
-/** Masks a secret for evidence: keeps at most the first 2 characters of values of 12 or more characters. */
+/** Masks a secret for evidence: tells only whether it is empty, never a character or its length. */
 export function maskValue(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '(empty)';
-  if (value.length < 12) return MASK;
-  return `${value.slice(0, 2)}${MASK}`;
+  return MASK;
 }
 
 /** Replaces every occurrence of each secret in text with the mask; longest secrets first. */
