@@ -49,6 +49,14 @@ export function validateAnswers(data: unknown, file: string): Answers {
       }
       step[choice] = typeof answer === 'boolean' ? (answer ? 'yes' : 'no') : String(answer);
     }
+    for (const choice of Object.keys(step)) {
+      if (/password$/i.test(choice)) {
+        throw new UsageError(
+          `--answers ${file}: "${key}.${choice}" puts a password in the file. ` +
+            `Export it in an environment variable and name that variable with "${key}.${choice}Env".`,
+        );
+      }
+    }
     if (step.action !== undefined && step.action !== 'apply' && step.action !== 'skip') {
       throw new UsageError(`--answers ${file}: "${key}.action" is "${step.action}"; expected "apply" or "skip".`);
     }

@@ -30,4 +30,14 @@ describe('validateAnswers', () => {
   it('rejects a non-object document', () => {
     expect(() => validateAnswers([], 'a.json')).toThrow(/JSON object/);
   });
+
+  it('rejects a password written into the file', () => {
+    expect(() => validateAnswers({ database: { adminPassword: 'hunter2xyz' } }, 'a.json')).toThrow(UsageError);
+    expect(() => validateAnswers({ database: { adminPassword: 'hunter2xyz' } }, 'a.json')).toThrow(/"database.adminPasswordEnv"/);
+    expect(() => validateAnswers({ database: { adminPassword: 'hunter2xyz' } }, 'a.json')).not.toThrow(/hunter2xyz/);
+  });
+
+  it('accepts the name of a password variable', () => {
+    expect(validateAnswers({ database: { adminPasswordEnv: 'DB_ADMIN_PASSWORD' } }, 'a.json').database).toEqual({ adminPasswordEnv: 'DB_ADMIN_PASSWORD' });
+  });
 });
