@@ -163,7 +163,9 @@ class WizardRun {
         notes: plan.notes,
       });
       for (const key of resolved.assumed) {
-        say(style('medium', `  assumed ${step.id}.${key} = "${resolved.values[key]}" (recommended); set it with --answers`));
+        const choice = choices.find((item) => item.key === key);
+        const why = choice?.recommended === undefined ? 'no recommendation; the first option' : 'recommended';
+        say(style('medium', `  assumed ${step.id}.${key} = "${resolved.values[key]}" (${why}); set it with --answers`));
       }
 
       if (plan.changes.length === 0) {

@@ -65,6 +65,11 @@ describe('resolveChoices', () => {
     expect(resolved).toEqual({ values: { copies: 'quarantine' }, assumed: ['copies'] });
   });
 
+  it('previews the first option when nothing is recommended', async () => {
+    const resolved = await resolveChoices('files', [PROFILE], mode({ dryRun: true }));
+    expect(resolved).toEqual({ values: { profile: 'locked' }, assumed: ['profile'] });
+  });
+
   it('accepts an environment variable name for a password', async () => {
     const resolved = await resolveChoices('database', [ADMIN], mode({ answers: { adminPasswordEnv: 'DB_ADMIN_PASSWORD' } }));
     expect(resolved.values).toEqual({ adminPasswordEnv: 'DB_ADMIN_PASSWORD' });
