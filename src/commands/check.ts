@@ -17,6 +17,7 @@ import { createStyler } from '../report/style.js';
 import { loadSteps } from '../steps/index.js';
 import type { Context, Finding, Step } from '../types.js';
 import { VERSION } from '../version.js';
+import { invocation } from '../util/invocation.js';
 
 export async function runCheck(options: CliOptions, io: Io): Promise<number> {
   const install = await detectInstall(options);
@@ -55,7 +56,7 @@ export async function runCheck(options: CliOptions, io: Io): Promise<number> {
   if (exitCode === 1) {
     lines.push(
       `${failing.length} finding(s) at or above ${options.failOn}. ` +
-        `Preview the fixes with: cachet-harden --dry-run --path ${install.root}`,
+        `Preview the fixes with: ${invocation()} --dry-run --path ${install.root}`,
     );
   }
   io.stdout.write(`${lines.join('\n')}\n`);

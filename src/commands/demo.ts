@@ -11,6 +11,7 @@ import { buildCachetTree } from '../demo/tree.js';
 import { PreconditionError } from '../errors.js';
 import type { StepId } from '../types.js';
 import { groupName } from '../util/users.js';
+import { invocation } from '../util/invocation.js';
 
 /** The steps that work on files alone; web and database need a running server. */
 export const DEMO_STEPS: readonly StepId[] = ['files', 'storage', 'app'];
@@ -64,7 +65,7 @@ export async function runDemo(options: CliOptions, io: Io): Promise<number> {
 
   say();
   say(`The demo install is at ${root}; its runs and backups are in ${stateDir}.`);
-  say(`Audit it with:  cachet-harden check --path ${root} --only ${steps.join(',')}`);
+  say(`Audit it with:  ${invocation()} check --path ${root} --only ${steps.join(',')}`);
   if (!isRoot) say(`  (check finds the system's PHP user, not the demo's, and may report that it cannot read .env.)`);
   say(`Remove it with: rm -rf ${base}`);
   return exitCode;
@@ -77,7 +78,7 @@ function createDemoDir(): string {
     base = mkdtempSync(join(parent, 'cachet-harden-demo-'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new PreconditionError(`cannot create the demo directory in ${parent} (${code}). Set TMPDIR to a directory you can write, e.g. TMPDIR=$HOME cachet-harden --demo.`);
+    throw new PreconditionError(`cannot create the demo directory in ${parent} (${code}). Set TMPDIR to a directory you can write, e.g. TMPDIR=$HOME ${invocation()} --demo.`);
   }
   // Other users (a web user in the wizard's checks) may traverse it, as they would a real install's parent.
   chmodSync(base, 0o755);

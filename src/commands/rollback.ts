@@ -8,6 +8,7 @@ import { RollbackError } from '../errors.js';
 import { createStyler } from '../report/style.js';
 import type { Context, Install } from '../types.js';
 import { VERSION } from '../version.js';
+import { invocation } from '../util/invocation.js';
 
 export async function runRollback(runId: string | null, options: CliOptions, io: Io): Promise<number> {
   const style = createStyler(options.color);
@@ -33,7 +34,7 @@ export async function runRollback(runId: string | null, options: CliOptions, io:
     throw new RollbackError(
       `run ${result.runId}: ${result.restored.length} change(s) restored, ${result.errors.length} could not be:\n` +
         result.errors.map((error) => `  - ${error}`).join('\n') +
-        `\nFix the cause, then run: cachet-harden rollback ${result.runId} --state-dir ${options.stateDir}`,
+        `\nFix the cause, then run: ${invocation()} rollback ${result.runId} --state-dir ${options.stateDir}`,
     );
   }
   const count = result.restored.length;

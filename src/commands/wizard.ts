@@ -19,6 +19,7 @@ import type { Choice, Context, Finding, Plan, Step } from '../types.js';
 import { inspectStep } from './check.js';
 import { resolveChoices } from '../wizard/choices.js';
 import { CANCELLED_MESSAGE, createPrompter, type Prompter } from '../wizard/prompts.js';
+import { invocation } from '../util/invocation.js';
 import {
   renderOutcome,
   renderRemaining,
@@ -331,7 +332,7 @@ async function lockStateDir(stateDir: string): Promise<ReleaseLock> {
 
 function rollbackCommand(runId: string, options: CliOptions): string {
   const stateDir = options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`;
-  return `cachet-harden rollback ${runId}${stateDir}`;
+  return `${invocation()} rollback ${runId}${stateDir}`;
 }
 
 async function reportUnfinishedRuns(options: CliOptions, say: (text: string) => void, style: Styler): Promise<void> {

@@ -131,7 +131,8 @@ interface DemoOutput {
 
 function readDemoOutput(result: CliResult): DemoOutput {
   const root = /^The demo install is at (\S+);/m.exec(result.stdout)?.[1];
-  const check = /^Audit it with: +cachet-harden (.+)$/m.exec(result.stdout)?.[1];
+  // Run through bin/cachet-harden.js, the demo names that script, as `node <path>`.
+  const check = /^Audit it with: +node \S+ (.+)$/m.exec(result.stdout)?.[1];
   const remove = /^Remove it with: (.+)$/m.exec(result.stdout)?.[1];
   if (!root || !check || !remove) throw new Error(`the demo did not say where it is:\n${result.stdout}`);
   return { base: join(root, '..'), root, checkArgs: check.split(' '), removeCommand: remove };

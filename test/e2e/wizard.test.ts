@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireStateLock } from '../../src/apply/lock.js';
 import { findGroup } from '../../src/util/users.js';
 import { makeCachetTree, type CachetTree } from '../helpers/cachet-tree.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { KEYS, spawnCli } from '../helpers/pty.js';
 
 const CHILD_RUN = fileURLToPath(new URL('../integration/apply/child-run.mjs', import.meta.url));
@@ -124,7 +124,7 @@ describe('wizard without a terminal', () => {
     const runId = readdirSync(join(stateDir, 'runs'))[0]!;
     const result = await runCli(['--path', tree.root, '--state-dir', stateDir, '--only', 'storage', '--yes']);
     expect(result.stdout).toContain(`run ${runId} (started `);
-    expect(result.stdout).toContain(`did not finish; its changes may be half applied. Restore it with: cachet-harden rollback ${runId} --state-dir ${stateDir}`);
+    expect(result.stdout).toContain(`did not finish; its changes may be half applied. Restore it with: node ${BIN} rollback ${runId} --state-dir ${stateDir}`);
   });
 
   it('previews with --dry-run and writes nothing', async () => {
