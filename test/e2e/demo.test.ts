@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { findUser } from '../../src/util/users.js';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { binForUser, runCli, type CliResult } from '../helpers/cli.js';
 import { KEYS, spawnCli } from '../helpers/pty.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -95,9 +95,10 @@ describe('demo', () => {
     expect(check.exitCode, check.stdout).toBe(0);
   });
 
-  it.skipIf(!isRoot || !nobodyCanRun())('works as an unprivileged user', () => {
+  it.skipIf(!isRoot || !findUser('nobody'))('works as an unprivileged user', () => {
     chownSync(parent, findUser('nobody')!.uid, findUser('nobody')!.gid);
-    const asNobody = (args: string[]) => runAs('nobody', [process.execPath, BIN, ...args], { TMPDIR: parent });
+    const bin = binForUser('nobody');
+    const asNobody = (args: string[]) => runAs('nobody', [process.execPath, bin, ...args], { TMPDIR: parent });
 
     const result = asNobody(['--demo', '--yes', '--no-color']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -159,13 +160,3 @@ function runAs(user: string, argv: string[], env: Record<string, string>): CliRe
   }
 }
 
-/** The checkout may sit under a directory only root can enter (/root on many CI runners). */
-function nobodyCanRun(): boolean {
-  if (!isRoot || !findUser('nobody')) return false;
-  try {
-    execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, '--version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { Finding } from '../../../src/types.js';
-import { BIN } from '../../helpers/cli.js';
+import { binForUser } from '../../helpers/cli.js';
 import { makeCachetTree, type CachetTree } from '../../helpers/cachet-tree.js';
 
 const trees: CachetTree[] = [];
@@ -20,7 +20,7 @@ afterEach(() => {
 function checkAsWebUser(root: string): { status: number | null; findings: Finding[]; stderr: string } {
   const result = spawnSync(
     'runuser',
-    ['-u', 'www-data', '--', process.execPath, BIN, 'check', '--json', '--no-probe', '--only', 'files,storage,app', '--path', root],
+    ['-u', 'www-data', '--', process.execPath, binForUser('www-data'), 'check', '--json', '--no-probe', '--only', 'files,storage,app', '--path', root],
     { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
   );
   const report = result.stdout ? (JSON.parse(result.stdout) as { findings: Finding[] }) : { findings: [] };
