@@ -68,6 +68,9 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
       throw error;
     }
     cancelled = true;
+    // The step whose prompt was cancelled changed nothing; its findings all remain.
+    const current = wizard.reports.at(-1);
+    if (current && current.status === 'ok' && current.findings.length > 0) current.status = 'cancelled';
   } finally {
     await wizard.finish();
   }

@@ -10,9 +10,10 @@ import { VERSION } from '../version.js';
 
 /**
  * ok: nothing to change; changed: applied and verified; skipped: declined; failed: undone after a failure;
- * advice: findings only the operator can act on; planned: dry run; not-run: after a failed step or Ctrl-C.
+ * advice: findings only the operator can act on; planned: dry run; cancelled: Ctrl-C at this step's
+ * prompt; not-run: after a failed step or Ctrl-C.
  */
-export type StepStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'advice' | 'planned' | 'not-run';
+export type StepStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'advice' | 'planned' | 'not-run' | 'cancelled';
 
 export interface StepReport {
   id: StepId;
@@ -58,7 +59,8 @@ export function renderSummaryTable(style: Styler, reports: StepReport[], failOn:
   const lines = [`\n${style('heading', 'Summary')}`, `  ${'step'.padEnd(width)}  ${'status'.padEnd(8)}  remains`];
   for (const report of reports) {
     const status = style(statusRole(report.status), report.status.padEnd(8));
-    lines.push(`  ${report.id.padEnd(width)}  ${status}  ${describeRemaining(report.remaining, failOn)}`);
+    const remains = report.status === 'not-run' ? 'not inspected' : describeRemaining(report.remaining, failOn);
+    lines.push(`  ${report.id.padEnd(width)}  ${status}  ${remains}`);
   }
   return lines;
 }

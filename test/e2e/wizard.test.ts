@@ -87,12 +87,15 @@ describe('wizard in a terminal', () => {
 
   it('stops at Ctrl-C on a prompt and changes nothing', async () => {
     const env = join(tree.root, '.env');
-    const cli = await spawnCli(['--path', tree.root, '--state-dir', stateDir, '--only', 'files']);
+    const cli = await spawnCli(['--path', tree.root, '--state-dir', stateDir, '--only', 'files,storage']);
     await cli.waitFor('Who may change .env?');
     await cli.waitFor('app-managed');
     cli.send(KEYS.ctrlC);
     await cli.waitFor('Cancelled at a prompt; nothing further was changed.');
     expect(await cli.exit()).toBe(1);
+    // The summary names the cancelled step and the step that never ran, not "ok".
+    expect(cli.screen()).toMatch(/files +cancelled/);
+    expect(cli.screen()).toMatch(/storage +not-run +not inspected/);
     expect(statSync(env).mode & 0o7777).toBe(0o644);
     expect(readdirSync(join(stateDir, 'runs'))).toEqual([]);
     expect(existsSync(join(stateDir, 'lock'))).toBe(false);
