@@ -81,12 +81,14 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
 
   say(renderSummaryTable(style, reports, options.failOn).join('\n'));
   if (cancelled) say(`\n${CANCELLED_MESSAGE}`);
-  if (wizard.runId) say(`\nRun ${style('value', wizard.runId)}; to undo it: ${rollbackCommand(wizard.runId, options)}`);
+  // A run whose only step failed was already undone: there is nothing left to roll back.
+  const runId = reports.some((report) => report.status === 'changed') ? wizard.runId : null;
+  if (runId) say(`\nRun ${style('value', runId)}; to undo it: ${rollbackCommand(runId, options)}`);
   if (options.json) {
     const document = wizardDocument({
       install: ctx.install,
       dryRun: options.dryRun,
-      runId: wizard.runId,
+      runId,
       reports,
       failOn: options.failOn,
       exitCode,
