@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { DEFAULT_STATE_DIR, type Answers, type CliOptions, type Io } from '../cli-options.js';
 import { buildCachetTree } from '../demo/tree.js';
-import { PreconditionError } from '../errors.js';
+import { PreconditionError, UsageError } from '../errors.js';
 import type { StepId } from '../types.js';
 import { groupName } from '../util/users.js';
 import { invocation } from '../util/invocation.js';
@@ -23,6 +23,10 @@ export const DEMO_STEPS: readonly StepId[] = ['files', 'storage', 'app'];
 const DEMO_VERSION = '2.5.1';
 
 export async function runDemo(options: CliOptions, io: Io): Promise<number> {
+  if (!io.interactive && !options.yes && !options.answers && !options.dryRun) {
+    throw new UsageError(`--demo without a terminal has nobody to answer its questions: run ${invocation()} --demo --yes.`);
+  }
+
   const base = createDemoDir();
   const root = join(base, 'cachet');
   buildCachetTree(root, { line: '2.x', version: DEMO_VERSION, mistakes: true, configCache: true });
@@ -49,26 +53,28 @@ export async function runDemo(options: CliOptions, io: Io): Promise<number> {
   say();
 
   const { runWizard } = await import('./wizard.js');
-  const exitCode = await runWizard(
-    {
-      ...options,
-      path: root,
-      only: steps,
-      skip: [],
-      probe: false,
-      stateDir,
-      fpmPoolDirs,
-      answers: demoAnswers(options, isRoot),
-    },
-    io,
-  );
-
-  say();
-  say(`The demo install is at ${root}; its runs and backups are in ${stateDir}.`);
-  say(`Audit it with:  ${invocation()} check --path ${root} --only ${steps.join(',')}`);
-  if (!isRoot) say(`  (check finds the system's PHP user, not the demo's, and may report that it cannot read .env.)`);
-  say(`Remove it with: rm -rf ${base}`);
-  return exitCode;
+  try {
+    return await runWizard(
+      {
+        ...options,
+        path: root,
+        only: steps,
+        skip: [],
+        probe: false,
+        stateDir,
+        fpmPoolDirs,
+        answers: demoAnswers(options, isRoot),
+      },
+      io,
+    );
+  } finally {
+    // Also after an error (a missing answer without a terminal), so the tree is never left unexplained.
+    say();
+    say(`The demo install is at ${root}; its runs and backups are in ${stateDir}.`);
+    say(`Audit it with:  ${invocation()} check --path ${root} --only ${steps.join(',')}`);
+    if (!isRoot) say(`  (check finds the system's PHP user, not the demo's, and may report that it cannot read .env.)`);
+    say(`Remove it with: rm -rf ${base}`);
+  }
 }
 
 function createDemoDir(): string {
