@@ -1,7 +1,7 @@
 // Reads and validates the answers file for unattended runs (`--answers FILE`).
 // Shape: { "<step>": { "action": "apply" | "skip", "<choice key>": "<value>" }, "options": { ... } }.
-// Choice keys are checked against each step's choices when the step asks (src/commands/wizard.ts);
-// here only the structure is checked, so a typo in a step name or option fails before anything runs.
+// Here only the structure is checked, so a typo in a step name or option fails before anything runs.
+// Each step's own keys are checked against everything that step can ask (Step.choiceKeys) when it runs.
 
 import { readFileSync } from 'node:fs';
 
