@@ -137,6 +137,11 @@ export interface ProbeRequest {
   host?: string;
   /** blocked: 403/404 or anything but 2xx/3xx with private content; ok: 2xx or 3xx; exact: this status. */
   expect: 'blocked' | 'ok' | { status: number; bodyIncludes?: string };
+  /**
+   * A file written just before the request and removed right after it, with any directories made for it:
+   * the ACME self-test token that proves /.well-known/acme-challenge/ is still served.
+   */
+  fixture?: { path: string; content: string };
 }
 
 /** Verification over HTTP; a connection error is "unknown" and fails the probe, never passes it. */

@@ -3,7 +3,8 @@
 // ancestor of it, and plans one managed drop-in plus one include line per site (or a new site).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 
 import type { Change, ProbeRequest, WriteFileChange } from '../plan/changes.js';
 import type { Choice, Choices, Context, Finding, FindingDefinition, Plan, Step } from '../types.js';
@@ -122,7 +123,7 @@ export const step: Step = {
           continue;
         }
         plans.push(plan);
-        if (plan.needsInclude || plan.needsDropIn) probes.push(...targetProbes(ctx, target));
+        if (plan.needsInclude || plan.needsDropIn) probes.push(...targetProbes(ctx, target), ...acmeSelfTest(ctx, target, plan));
       }
       changes.push(...serverChanges(inspection, plans.filter((plan) => plan.needsInclude || plan.needsDropIn)));
     }
@@ -187,6 +188,31 @@ export function probeOrigin(ctx: Pick<Context, 'options' | 'install'>, target: S
   const plainName = target.view.names.find((name) => /^[A-Za-z0-9.-]+$/.test(name));
   const appHost = servesApp ? appUrlHost(ctx) : null;
   return { origin, host: plainName ?? appHost ?? undefined };
+}
+
+/**
+ * The ACME HTTP-01 self-test: a random token written under the challenge directory the changed config
+ * serves (the existing ACME root, or the site's document root) must come back with status 200, so a
+ * dotfile rule can never break certificate renewals unnoticed. None when that directory is unknown.
+ */
+function acmeSelfTest(ctx: Pick<Context, 'options' | 'install'>, target: SiteTarget, plan: TargetPlan): ProbeRequest[] {
+  const root = plan.spec.acmeRoot ?? documentRoot(target);
+  if (root === null) return [];
+  const token = `cachet-harden-${randomBytes(12).toString('hex')}`;
+  const uri = `/.well-known/acme-challenge/${token}`;
+  const request: ProbeRequest = {
+    url: uri,
+    expect: { status: 200, bodyIncludes: token },
+    fixture: { path: join(root, '.well-known', 'acme-challenge', token), content: token },
+  };
+  const { origin, host } = probeOrigin(ctx, target);
+  return absoluteProbes([request], origin, host);
+}
+
+/** The directory a plain static file of the site maps to, as the site's own config resolves it. */
+function documentRoot(target: SiteTarget): string | null {
+  const file = target.view.resolve('/cachet-harden-root.txt').file;
+  return file === null ? null : dirname(file);
 }
 
 function targetProbes(ctx: Pick<Context, 'options' | 'install'>, target: SiteTarget): ProbeRequest[] {

@@ -3,11 +3,11 @@
 // an unescaped dot. A blanket dotfile rule blocks ACME challenges (certbot/certbot#730). A third site
 // has its root at the app root instead of public/.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { WriteFileChange } from '../../../src/plan/changes.js';
+import type { ProbeChange, WriteFileChange } from '../../../src/plan/changes.js';
 import { step } from '../../../src/steps/web.js';
 import { makeCachetTree, type CachetTree } from '../../helpers/cachet-tree.js';
 import { createNginx, type NginxInstance } from '../../helpers/nginx.js';
@@ -113,8 +113,13 @@ describe('nginx site from the 2.x Docker image', () => {
 
   it('blocks private files and keeps the site working once applied', async () => {
     const { plan } = await inspectAndPlan(run.ctx);
+    const probe = plan.changes.find((change): change is ProbeChange => change.kind === 'probe')!;
+    const selfTest = probe.requests.find((request) => request.fixture)!;
+    expect(dirname(selfTest.fixture!.path)).toBe(join(tree.root, 'public', '.well-known', 'acme-challenge'));
     const result = await applyPlan(run.ctx, plan);
     expect(result.outcomes[0], JSON.stringify(result.outcomes[0])).toMatchObject({ status: 'applied' });
+    // The self-test token and the directories made for it are gone again.
+    expect(existsSync(join(tree.root, 'public', '.well-known'))).toBe(false);
     // The first answer may still come from a worker of the old config; see getAfterReload.
     expect((await getAfterReload(port, '/.env.bak', 'localhost', 404)).status).toBe(404);
     for (const path of ['/.env.bak', '/.env', '/.git/HEAD', '/.env.js', '/.git/x.css', '/index.php.bak', '/../.env']) {
@@ -187,8 +192,14 @@ describe('nginx dotfile rule that blocks ACME challenges', () => {
     const { plan } = await inspectAndPlan(run.ctx);
     const dropIn = plan.changes.find((change): change is WriteFileChange => change.kind === 'write-file' && change.path.includes('/cachet-harden/'))!;
     expect(dropIn.content).toContain(`root ${letsencrypt};`);
+    // The ACME self-test writes a token into the existing challenge root, expects it back, then removes it.
+    const probe = plan.changes.find((change): change is ProbeChange => change.kind === 'probe')!;
+    const selfTest = probe.requests.find((request) => request.fixture)!;
+    expect(selfTest.fixture!.path.startsWith(join(letsencrypt, '.well-known', 'acme-challenge', 'cachet-harden-'))).toBe(true);
+    expect(selfTest.expect).toEqual({ status: 200, bodyIncludes: selfTest.fixture!.content });
     const result = await applyPlan(run.ctx, plan);
     expect(result.outcomes[0], JSON.stringify(result.outcomes[0])).toMatchObject({ status: 'applied' });
+    expect(existsSync(selfTest.fixture!.path)).toBe(false);
     const challenge = await getAfterReload(port, '/.well-known/acme-challenge/abc', 'status.example.com', 200);
     expect(challenge.status).toBe(200);
     expect(challenge.body).toBe('abc.thumbprint');
