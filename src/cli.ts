@@ -51,6 +51,17 @@ function addCommonOptions(command: Command): Command {
     .option('--no-color', 'plain output without colours (also NO_COLOR=1)');
 }
 
+/** Options of the commands that neither inspect nor plan: rollback (with its state) and render. */
+function addBasicOptions(command: Command, isRollback: boolean): Command {
+  command.option('--path <dir>', 'Cachet app root (default: the current directory, then common places such as /var/www/cachet)');
+  if (isRollback) {
+    command
+      .option('--state-dir <dir>', 'where runs, backups and the lock live', DEFAULT_STATE_DIR)
+      .option('--json', 'print one JSON document on stdout and nothing else');
+  }
+  return command.option('--no-color', 'plain output without colours (also NO_COLOR=1)');
+}
+
 function addWizardOptions(command: Command): Command {
   return command
     .option('--dry-run', 'print every change that would be made, with secrets masked, and change nothing')
@@ -107,7 +118,7 @@ function toCliOptions(raw: RawOptions): CliOptions {
     json: raw.json === true,
     probe: raw.probe !== false,
     probeUrl: raw.probeUrl ?? fromAnswers.probeUrl ?? null,
-    stateDir: raw.stateDir !== DEFAULT_STATE_DIR ? raw.stateDir! : (fromAnswers.stateDir ?? DEFAULT_STATE_DIR),
+    stateDir: raw.stateDir !== undefined && raw.stateDir !== DEFAULT_STATE_DIR ? raw.stateDir : (fromAnswers.stateDir ?? DEFAULT_STATE_DIR),
     failOn: parseSeverity(raw.failOn ?? 'high'),
     nginxConf: raw.nginxConf ?? fromAnswers.nginxConf ?? null,
     apacheConf: raw.apacheConf ?? fromAnswers.apacheConf ?? null,
@@ -158,11 +169,12 @@ function buildProgram(run: (task: () => Promise<number>) => void): Command {
       }),
     );
 
-  addCommonOptions(
+  addBasicOptions(
     program
       .command('rollback')
       .description('restore the files, modes and accounts a run changed (default: the last run)')
       .argument('[run]', 'run id, as printed at the end of a run'),
+    true,
   )
     .exitOverride()
     .action((runId: string | undefined, raw: RawOptions) =>
@@ -172,11 +184,12 @@ function buildProgram(run: (task: () => Promise<number>) => void): Command {
       }),
     );
 
-  addCommonOptions(
+  addBasicOptions(
     program
       .command('render')
       .description('print the generated web-server config for this install')
       .argument('<server>', 'nginx or apache'),
+    false,
   )
     .exitOverride()
     .action((server: string, raw: RawOptions) =>

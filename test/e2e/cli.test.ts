@@ -74,4 +74,12 @@ describe('cli', () => {
     expect(document.error).toContain('/nonexistent/cachet');
     expect(result.stderr).toContain('/nonexistent/cachet');
   });
+
+  it('lists only rollback options in its help', async () => {
+    const result = await runCli(['rollback', '--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('--state-dir');
+    expect(result.stdout).not.toContain('--only');
+    expect(result.stdout).not.toContain('--fail-on');
+  });
 });
