@@ -15,7 +15,7 @@ import { previewChanges, renderPreview, type ChangePreview } from '../report/pre
 import { createSpinner, type Spinner } from '../report/spinner.js';
 import { createStyler, type Styler } from '../report/style.js';
 import { loadSteps } from '../steps/index.js';
-import type { Choice, Context, Finding, Plan, Step } from '../types.js';
+import type { Choice, Context, Finding, Plan, Step, StepId } from '../types.js';
 import { inspectStep } from './check.js';
 import { resolveChoices } from '../wizard/choices.js';
 import { CANCELLED_MESSAGE, createPrompter, type Prompter } from '../wizard/prompts.js';
@@ -51,10 +51,10 @@ export async function runWizard(options: CliOptions, io: Io): Promise<number> {
   if (options.dryRun) say(style('medium', '  Dry run: changes are shown, nothing is written.'));
   else await reportUnfinishedRuns(options, say, style);
 
-  if (!io.interactive && !options.dryRun) await checkAnswersUpFront(steps, ctx, options);
+  const upFront = !io.interactive && !options.dryRun ? await checkAnswersUpFront(steps, ctx, options) : new Map<StepId, Finding[]>();
   // Taken before the first question, so a second concurrent run stops before anyone answers anything.
   const lock = options.dryRun ? null : await lockStateDir(options.stateDir);
-  const wizard = new WizardRun(options, io, ctx, style, say, lock);
+  const wizard = new WizardRun(options, io, ctx, style, say, lock, upFront);
   let cancelled = false;
   try {
     for (const [index, step] of steps.entries()) {
@@ -112,6 +112,8 @@ class WizardRun {
     private readonly style: Styler,
     private readonly say: (text?: string) => void,
     private readonly lock: ReleaseLock | null,
+    /** Findings from the up-front answers check, valid until the first change is applied. */
+    private readonly firstFindings: Map<StepId, Finding[]>,
   ) {
     this.#prompter = io.interactive ? createPrompter(io, options.color && !options.json) : null;
   }
@@ -123,7 +125,10 @@ class WizardRun {
   async runStep(step: Step, index: number, total: number): Promise<StepReport> {
     const { style, say } = this;
     say(renderStepHeader(style, index, total, step.id, step.title));
-    const findings = await inspectStep(step, this.ctx);
+    // Reusing the up-front inspection saves a second nginx -T, walk and round of probes; once a step
+    // has applied, the system differs, so later steps inspect again.
+    const earlier = this.runId === null ? this.firstFindings.get(step.id) : undefined;
+    const findings = earlier ?? (await inspectStep(step, this.ctx));
     say(renderStepFindings(style, step, findings).slice(1).join('\n'));
 
     const report: StepReport = {
@@ -303,14 +308,16 @@ function decideExitCode(reports: StepReport[], options: CliOptions, cancelled: b
 
 /**
  * Without a terminal, every answer must be known before the first change: bad input changes nothing.
- * This resolves each step's choices and action for the findings seen now; a step whose choices change after
- * an earlier step applied can still stop later with the same UsageError.
+ * This resolves each step's choices and action for the findings seen now and returns those findings. A
+ * step whose choices change after an earlier step applied can still stop later with the same UsageError.
  */
-async function checkAnswersUpFront(steps: Step[], ctx: Context, options: CliOptions): Promise<void> {
+async function checkAnswersUpFront(steps: Step[], ctx: Context, options: CliOptions): Promise<Map<StepId, Finding[]>> {
+  const inspected = new Map<StepId, Finding[]>();
   for (const step of steps) {
     const answers = options.answers?.[step.id];
     if (answers?.action === 'skip') continue;
     const findings = await inspectStep(step, ctx);
+    inspected.set(step.id, findings);
     if (findings.length === 0) continue;
     const choices = step.choices?.(ctx, findings) ?? [];
     await resolveChoices(
@@ -321,6 +328,7 @@ async function checkAnswersUpFront(steps: Step[], ctx: Context, options: CliOpti
     );
     if (answers?.action !== 'apply' && !options.yes) throw missingAction(step);
   }
+  return inspected;
 }
 
 function missingAction(step: Step): UsageError {
