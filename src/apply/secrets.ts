@@ -2,11 +2,15 @@
 
 import { laravelEnv } from '../dotenv/laravel.js';
 import type { Install } from '../types.js';
+import { isSecretKey } from '../scan/server-config.js';
 import { Secret } from '../util/secret.js';
 
-/** Tells whether a `.env` key holds a secret: any name containing PASSWORD, KEY, SECRET or TOKEN. */
-export function isSecretKey(key: string): boolean {
-  return /PASSWORD|KEY|SECRET|TOKEN/i.test(key);
+/**
+ * Tells whether previews mask the value of a `.env` key. This is broader than isSecretKey, which decides
+ * findings: any name that contains PASSWORD, KEY, SECRET or TOKEN, or that isSecretKey matches.
+ */
+export function isMaskedKey(key: string): boolean {
+  return isSecretKey(key) || /PASSWORD|KEY|SECRET|TOKEN/i.test(key);
 }
 
 /** Collects the revealed values of every Secret inside a change, plan or any other plain data. */
@@ -21,14 +25,14 @@ export function secretValuesIn(value: unknown, found: Set<string> = new Set(), s
   return found;
 }
 
-/** The install's own secrets: the DB password and every `.env` value under a secret-looking key. */
+/** Collects the install's own secrets: the DB password and every `.env` value under a masked key. */
 export function installSecretValues(install: Pick<Install, 'db' | 'env'> | null | undefined): Set<string> {
   const found = new Set<string>();
   if (!install) return found;
   if (install.db.password) found.add(install.db.password);
   if (install.env) {
     for (const entry of install.env.entries()) {
-      if (!isSecretKey(entry.key) || !entry.value) continue;
+      if (!isMaskedKey(entry.key) || !entry.value) continue;
       // Laravel reads null, true, false and empty as keywords, not as secret text. Masking them would
       // also hide every "null" in a preview, such as the "/dev/null" of a new file's diff header.
       const resolved = laravelEnv(entry.value, install.env.dialect);

@@ -10,7 +10,7 @@ import { EnvParseError, EnvValueError, assertOnlyKeysChanged, parseEnv, type Env
 import { ApplyError, PreconditionError } from '../../errors.js';
 import { MASK, Secret, maskValue } from '../../util/secret.js';
 import { isNotFound, resolveWriteTarget, sha256, writeFileAtomic } from '../fs.js';
-import { isSecretKey } from '../secrets.js';
+import { isMaskedKey } from '../secrets.js';
 import { recordFileUndo, restoreFile } from './file-undo.js';
 import { describeTarget, linkWarnings } from './preview-text.js';
 
@@ -113,7 +113,7 @@ function plainValue(assignment: EnvAssignment): string {
 }
 
 function isSecret(assignment: EnvAssignment): boolean {
-  return assignment.value instanceof Secret || isSecretKey(assignment.key);
+  return assignment.value instanceof Secret || isMaskedKey(assignment.key);
 }
 
 /** `KEY: old → new`, with both sides masked for secret keys and Secret values. */
