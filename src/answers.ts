@@ -47,7 +47,8 @@ export function validateAnswers(data: unknown, file: string): Answers {
       if (typeof answer !== 'string' && typeof answer !== 'boolean' && typeof answer !== 'number') {
         throw new UsageError(`--answers ${file}: "${key}.${choice}" must be a string, number or boolean.`);
       }
-      step[choice] = typeof answer === 'boolean' ? (answer ? 'yes' : 'no') : String(answer);
+      if (typeof answer === 'boolean') step[choice] = answer ? 'yes' : 'no';
+      else step[choice] = String(answer);
     }
     for (const choice of Object.keys(step)) {
       if (/password$/i.test(choice)) {

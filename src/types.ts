@@ -39,7 +39,7 @@ export type CachetLine = '2.x' | '3.x';
 export interface DbSettings {
   /** DB_DRIVER (2.x) or DB_CONNECTION (3.x); null when unset. */
   driver: string | null;
-  /** Which key the driver came from. */
+  /** Key the driver was read from. */
   driverKey: 'DB_DRIVER' | 'DB_CONNECTION' | null;
   host: string | null;
   port: number | null;
@@ -58,7 +58,7 @@ export interface WebUser {
   group: string;
   uid: number | null;
   gid: number | null;
-  /** Where the user was found: an FPM pool file, nginx.conf, Apache envvars, or a fallback. */
+  /** Source of the user: an FPM pool file, nginx.conf, Apache envvars, or a fallback. */
   source: string;
 }
 
@@ -70,12 +70,12 @@ export interface Install {
   line: CachetLine;
   /** Version string as recorded by the install, or null when none was found. */
   version: string | null;
-  /** Where the version came from (file path or composer.lock). */
+  /** Source of the version (file path or composer.lock). */
   versionSource: string | null;
   /** Whether the install is the fiveai fork (fiveai/cachet) rather than cachethq/cachet. */
   isFork: boolean;
   dialect: Dialect;
-  /** How the dialect was chosen: composer.lock's vlucas/phpdotenv version, or the line. */
+  /** Basis of the dialect: composer.lock's vlucas/phpdotenv version, or the line. */
   dialectSource: string;
   envPath: string;
   /** Parsed `.env`, or null when missing or unparseable (see envError). */

@@ -39,8 +39,8 @@ export function validateMysqlHost(host: string): string {
 
 /**
  * Validates the host of an account this tool creates. `%` and `_` are wildcards in an account host, and an
- * account open to any client is what the database step replaces, so they are rejected here (existing
- * accounts such as 'homestead'@'%' can still be named through validateMysqlHost, to lock them).
+ * account open to any client is what the database step replaces, so they are rejected here. Existing
+ * accounts such as 'homestead'@'%' can still be named through validateMysqlHost, to lock them.
  */
 export function validateNewAccountHost(host: string): string {
   if (/[%_]/.test(host)) {

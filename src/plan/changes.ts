@@ -85,7 +85,7 @@ export interface RunCommandChange extends ChangeBase {
 
 export type DbEngine = 'mysql' | 'pgsql';
 
-/** How the tool reaches the database as an administrator; never stored in the manifest with a password. */
+/** Administrator access to the database server; never stored in the manifest with a password. */
 export type DbAdminAccess =
   | { engine: 'mysql'; via: 'socket'; socket: string; user: string; password?: Secret }
   | { engine: 'mysql'; via: 'tcp'; host: string; port: number; user: string; password?: Secret }
@@ -96,7 +96,7 @@ export interface SqlStatement {
   /** SQL text with identifiers already validated and quoted; secret values only as parameters. */
   sql: string;
   params?: Array<string | Secret>;
-  /** What previews print: the SQL with secrets masked. */
+  /** Text for previews: the SQL with secrets masked. */
   preview: string;
 }
 

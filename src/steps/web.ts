@@ -106,8 +106,8 @@ export const step: Step = {
         continue;
       }
       if (!inspection.test.ok) {
-        // Without root the test often fails on the pid file or certificates alone; the plan still starts
-        // with the config test, so a real run as root refuses a config that is really broken.
+        // Without root the test often fails on the pid file or certificates alone. The plan still starts
+        // with the config test, so a real run as root rejects a config that is really broken.
         notes.push(`${inspection.kind}: the configuration test could not pass without root (${inspection.test.argv.join(' ')}); the changes below assume the config is valid, and a run as root tests it first.`);
       }
       const plans: TargetPlan[] = [];
@@ -191,9 +191,9 @@ export function probeOrigin(ctx: Pick<Context, 'options' | 'install'>, target: S
 }
 
 /**
- * The ACME HTTP-01 self-test: a random token written under the challenge directory the changed config
- * serves (the existing ACME root, or the site's document root) must come back with status 200, so a
- * dotfile rule can never break certificate renewals unnoticed. None when that directory is unknown.
+ * Plans the ACME HTTP-01 self-test. A random token is written under the challenge directory the changed
+ * config serves (the existing ACME root, or the site's document root) and must come back with status 200.
+ * So a dotfile rule cannot break certificate renewals unnoticed. Returns none when that directory is unknown.
  */
 function acmeSelfTest(ctx: Pick<Context, 'options' | 'install'>, target: SiteTarget, plan: TargetPlan): ProbeRequest[] {
   const root = plan.spec.acmeRoot ?? documentRoot(target);
@@ -209,7 +209,7 @@ function acmeSelfTest(ctx: Pick<Context, 'options' | 'install'>, target: SiteTar
   return absoluteProbes([request], origin, host);
 }
 
-/** The directory a plain static file of the site maps to, as the site's own config resolves it. */
+/** Returns the directory a plain static file of the site maps to, as the site's own config resolves it. */
 function documentRoot(target: SiteTarget): string | null {
   const file = target.view.resolve('/cachet-harden-root.txt').file;
   return file === null ? null : dirname(file);

@@ -11,7 +11,7 @@ export class Secret {
     this.#value = value;
   }
 
-  /** The real value, for drivers, stdin and files that are meant to hold it. */
+  /** Returns the real value, for drivers, stdin and files that are meant to contain it. */
   reveal(): string {
     return this.#value;
   }
@@ -29,7 +29,7 @@ export class Secret {
   }
 }
 
-/** Masks a secret for evidence: tells only whether it is empty, never a character or its length. */
+/** Masks a secret for evidence: shows only whether it is empty, never a character or its length. */
 export function maskValue(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '(empty)';
   return MASK;

@@ -59,7 +59,7 @@ export async function resolveChoices(
       continue;
     }
     // A preview changes nothing, so without a terminal a choice with no recommendation shows its first
-    // option rather than no preview at all; the output names the key to set for a real run.
+    // option instead of no preview at all. The output names the key to set for a real run.
     if (mode.dryRun && choice.options.length > 0) {
       values[choice.key] = choice.options[0]!.value;
       assumed.push(choice.key);
